@@ -1,0 +1,8 @@
+/** Errors shared by every package: extend HiveError with a stable code. */
+export { HiveError, InvalidNameError, PathEscapeError, NixError, NixNotFoundError, firstErrorLine } from './errors.js';
+/** Agent names and container names, validated once. */
+export { validateAgentName, isValidAgentName, containerName, MAX_AGENT_NAME, AGENT_NAME_PATTERN } from './names.js';
+/** The state root's layout and a guard that keeps paths inside it. */
+export { insideRoot, stateLayout, type StateLayout } from './paths.js';
+/** Every nix call goes through here: flakes enabled, local registry, exit code checked. */
+export { runNix, flakeRegistryFile, NIX_FEATURES, type NixOptions } from './nix.js';

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ApprovalStatus = z.enum(['pending', 'building', 'deployed', 'failed', 'denied']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/** `init` seeds a new agent's first config; `apply` deploys a commit of its proposed repo. */
+export const ApprovalKind = z.enum(['init', 'apply']);
+export type ApprovalKind = z.infer<typeof ApprovalKind>;
+
+export const Approval = z.object({
+  id: z.number().int().positive(),
+  agent: z.string(),
+  kind: ApprovalKind,
+  status: ApprovalStatus,
+  /** What the dashboard shows: fetched_sha (daemon-vouched) once fetched, else commit_ref. */
+  sha: z.string().nullable(),
+  commit_ref: z.string(),
+  fetched_sha: z.string().nullable(),
+  terminal_tag: z.string().nullable(),
+  /** Build error (failed) or the operator's reason (denied). */
+  note: z.string().nullable(),
+  created_at: z.string(),
+  resolved_at: z.string().nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const DiffFile = z.object({
+  path: z.string(),
+  added: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  binary: z.boolean().default(false),
+});
+export type DiffFile = z.infer<typeof DiffFile>;
+
+export const ApprovalDiff = z.object({
+  text: z.string(),
+  files: z.array(DiffFile),
+  /** True when the text was cut at the size cap; `files` stays complete. */
+  truncated: z.boolean().default(false),
+});
+export type ApprovalDiff = z.infer<typeof ApprovalDiff>;
+
+export const DenyBody = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(4000) });
+export type DenyBody = z.infer<typeof DenyBody>;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { Approval } from './approvals.js';
+
+export const AgentStatus = z.enum(['starting', 'running', 'stopped', 'crashed', 'building', 'unknown']);
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+export const AgentState = z.object({
+  name: z.string(),
+  port: z.number().int(),
+  status: AgentStatus,
+  model: z.string().nullable(),
+  deployed_tag: z.string().nullable(),
+  /** The agent's harness page. */
+  url: z.string(),
+  is_manager: z.boolean(),
+  container: z.string(),
+});
+export type AgentState = z.infer<typeof AgentState>;
+
+export const PortConflict = z.object({ port: z.number().int(), agents: z.array(z.string()) });
+export type PortConflict = z.infer<typeof PortConflict>;
+
+export const Question = z.object({
+  id: z.number().int().positive(),
+  agent: z.string(),
+  question: z.string(),
+  answered: z.boolean(),
+  answer: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Question = z.infer<typeof Question>;
+
+export const AgentMessage = z.object({
+  id: z.number().int().positive(),
+  from: z.string(),
+  to: z.string(),
+  text: z.string(),
+  created_at: z.string(),
+});
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+/** `GET /api/state` (SPEC §8): add fields freely, never rename or drop one. */
+export const HiveState = z.object({
+  agents: z.array(AgentState),
+  approvals: z.array(Approval),
+  port_conflicts: z.array(PortConflict),
+  questions: z.array(Question),
+  messages: z.array(AgentMessage).default([]),
+  manager: z.string(),
+  runtime: z.enum(['process', 'nixos']),
+});
+export type HiveState = z.infer<typeof HiveState>;
