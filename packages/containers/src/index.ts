@@ -1,1 +1,2 @@
-export {};
+/** The ContainerRuntime interface the daemon drives. */
+export type { ContainerRuntime, RuntimeAgent, RuntimeKind, ContainerStatus, CrashInfo } from './runtime.js';

@@ -1,0 +1,54 @@
+/**
+ * The container side seen by the daemon: one interface, two implementations
+ * (`nixos` drives nixos-container; `process` runs each harness as a supervised
+ * child, under bwrap when installed).
+ */
+
+export type RuntimeKind = 'process' | 'nixos';
+
+export type ContainerStatus = 'running' | 'stopped' | 'crashed' | 'starting' | 'absent';
+
+/** Everything a runtime needs to create, build or start one agent. */
+export interface RuntimeAgent {
+  name: string;
+  port: number;
+  isManager: boolean;
+  /** Environment for the harness: HIVE_NAME, HIVE_PORT, HIVE_LABEL, HIVE_DASHBOARD_PORT, HIVE_TOKEN, ... */
+  env: Record<string, string>;
+  /** `<metaDir>#<name>`: what nixos-container builds. */
+  flakeRef: string;
+  /** The applied repo's working tree: what the process runtime checks and reads settings from. */
+  appliedDir: string;
+  /** The agent's persistent home (`state/<n>`). */
+  stateDir: string;
+}
+
+export interface CrashInfo {
+  code: number | null;
+  signal: string | null;
+  /** Last lines of the agent's output, for the crash event. */
+  tail: string;
+}
+
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind;
+  /** Create the container (nixos: `nixos-container create --flake`); does not start it. */
+  create(agent: RuntimeAgent): Promise<void>;
+  /**
+   * Build and switch to the agent's current config (nixos: `nixos-container update --flake`).
+   * Throws BuildError carrying the build's stderr when the config does not build.
+   */
+  update(agent: RuntimeAgent): Promise<void>;
+  start(agent: RuntimeAgent): Promise<void>;
+  stop(name: string): Promise<void>;
+  /** Stop and remove the container; never touches the agent's repos or state dir. */
+  destroy(name: string): Promise<void>;
+  /** Names of agents that have a container (running or not). */
+  list(): Promise<string[]>;
+  status(name: string): Promise<ContainerStatus>;
+  logs(name: string, options?: { lines?: number }): Promise<string>;
+  /** Called when an agent exits without being asked to: the daemon turns it into a container_crash event. */
+  onCrash(listener: (name: string, info: CrashInfo) => void): void;
+  /** Stop everything this runtime started (process runtime); a no-op for nixos. */
+  shutdown(): Promise<void>;
+}
