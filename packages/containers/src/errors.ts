@@ -1,0 +1,50 @@
+import { HiveError, firstErrorLine } from '@hive/core';
+
+/** A config that does not build: `.message` is nix's first error line, `.stderr` the full text for `failed/<id>`. */
+export class BuildError extends HiveError {
+  readonly code = 'BUILD_FAILED';
+  override readonly status = 500;
+  constructor(
+    readonly stderr: string,
+    options?: { agent?: string; cause?: unknown },
+  ) {
+    super(firstErrorLine(stderr), options);
+    this.agent = options?.agent;
+  }
+  readonly agent: string | undefined;
+}
+
+/** A container tool (nixos-container, journalctl, systemctl) exited non-zero outside a build. */
+export class ContainerCommandError extends HiveError {
+  readonly code = 'CONTAINER_FAILED';
+  override readonly status = 500;
+  constructor(
+    readonly command: readonly string[],
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${command.slice(0, 3).join(' ')} failed: ${firstErrorLine(stderr)}`, options);
+  }
+}
+
+/** The configured container tool is not installed where we were told to look. */
+export class ContainerToolNotFoundError extends HiveError {
+  readonly code = 'CONTAINER_TOOL_NOT_FOUND';
+  override readonly status = 500;
+  constructor(
+    readonly bin: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${bin} not found: run on a NixOS host, set its path in the runtime options, or use --runtime process`, options);
+  }
+}
+
+/** A bind flag that EXTRA_NSPAWN_FLAGS cannot carry (the container's start script word-splits it; ':' separates bind paths). */
+export class UnsafeNspawnFlagError extends HiveError {
+  readonly code = 'UNSAFE_NSPAWN_FLAG';
+  constructor(readonly flag: string) {
+    super(
+      `cannot pass ${JSON.stringify(flag)} in EXTRA_NSPAWN_FLAGS: whitespace, quotes, '$', '\\', '\`' and extra ':' are not allowed — move the state root to a plain path`,
+    );
+  }
+}
