@@ -1,0 +1,125 @@
+import {
+  InvalidApprovalIdError,
+  NotApprovedError,
+  TagExistsError,
+  TerminalTagExistsError,
+} from './errors.js';
+import { git, runGit } from './git.js';
+import { revParse } from './repo.js';
+import { readTagMessage, tagBody } from './tags.js';
+
+// Tag names of the approval state machine, in one place.
+/** proposal/<id>: the commit the manager asked to deploy, as fetched by the daemon. */
+export const proposalTag = (id: number) => `proposal/${checkId(id)}`;
+/** approved/<id>: the operator said yes. */
+export const approvedTag = (id: number) => `approved/${checkId(id)}`;
+/** building/<id>: a build of the proposal started. */
+export const buildingTag = (id: number) => `building/${checkId(id)}`;
+/** deployed/<id>: terminal, the build succeeded (deployed/0 is the first spawn). */
+export const deployedTag = (id: number) => `deployed/${checkId(id, true)}`;
+/** failed/<id>: terminal, annotated with the build error. */
+export const failedTag = (id: number) => `failed/${checkId(id)}`;
+/** denied/<id>: terminal, annotated with the operator's reason. */
+export const deniedTag = (id: number) => `denied/${checkId(id)}`;
+
+export type ApprovalTagStatus = 'pending' | 'building' | 'deployed' | 'failed' | 'denied' | 'absent';
+export type TerminalKind = 'deployed' | 'failed' | 'denied';
+const TERMINALS: readonly TerminalKind[] = ['deployed', 'failed', 'denied'];
+
+export interface ApprovalTagState {
+  status: ApprovalTagStatus;
+  /** e.g. "failed/7"; null until resolved. */
+  terminalTag: string | null;
+  /** The annotated message of a failed/denied tag. */
+  note: string | null;
+}
+
+function checkId(id: number, allowZero = false): number {
+  if (!Number.isSafeInteger(id) || id < (allowZero ? 0 : 1)) throw new InvalidApprovalIdError(id);
+  return id;
+}
+
+/** Stamps approved/<id> + building/<id> at proposal/<id> (both or neither); returns the proposal sha. */
+export async function stampApproved(repo: string, id: number): Promise<string> {
+  const sha = await revParse(repo, proposalTag(id));
+  await refuseIfResolved(repo, id);
+  const r = await runGit(repo, ['update-ref', '--stdin'], {
+    allowFailure: true,
+    input: `create refs/tags/${approvedTag(id)} ${sha}\ncreate refs/tags/${buildingTag(id)} ${sha}\n`,
+  });
+  if (r.exitCode !== 0) {
+    await refuseIfResolved(repo, id);
+    throw new TagExistsError(approvedTag(id), repo);
+  }
+  return sha;
+}
+
+/** Plants deployed/<id> at the proposal; refused unless approved and not yet resolved. */
+export async function plantDeployed(repo: string, id: number): Promise<void> {
+  const sha = await revParse(repo, proposalTag(id));
+  const building = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/tags/${buildingTag(id)}`], {
+    allowFailure: true,
+  });
+  if (building.exitCode !== 0) throw new NotApprovedError(id);
+  await plantTerminal(repo, id, 'deployed', sha);
+}
+
+/** Plants failed/<id> at the proposal, annotated with the build error. */
+export async function plantFailed(repo: string, id: number, error: string): Promise<void> {
+  const sha = await revParse(repo, proposalTag(id));
+  await plantTerminal(repo, id, 'failed', await makeTagObject(repo, failedTag(id), sha, error));
+}
+
+/** Plants denied/<id> at the proposal, annotated with the operator's reason. */
+export async function plantDenied(repo: string, id: number, reason: string): Promise<void> {
+  const sha = await revParse(repo, proposalTag(id));
+  await plantTerminal(repo, id, 'denied', await makeTagObject(repo, deniedTag(id), sha, reason));
+}
+
+/** Reads an approval's state from the tags, which are the truth: a terminal tag wins, then building, then proposal. */
+export async function approvalStateFromTags(repo: string, id: number): Promise<ApprovalTagState> {
+  const names = [proposalTag(id), approvedTag(id), buildingTag(id), ...TERMINALS.map((k) => terminalTag(k, id))];
+  const out = await git(repo, ['for-each-ref', '--format=%(refname:strip=2)', ...names.map((n) => `refs/tags/${n}`)]);
+  const present = new Set(out.split('\n').filter(Boolean));
+  const terminal = TERMINALS.map((k) => terminalTag(k, id)).find((t) => present.has(t));
+  if (terminal) {
+    const note = terminal.startsWith('deployed/') ? null : await readTagMessage(repo, terminal);
+    return { status: terminal.split('/')[0] as TerminalKind, terminalTag: terminal, note };
+  }
+  const status = present.has(buildingTag(id)) || present.has(approvedTag(id)) ? 'building' : present.has(proposalTag(id)) ? 'pending' : 'absent';
+  return { status, terminalTag: null, note: null };
+}
+
+function terminalTag(kind: TerminalKind, id: number): string {
+  return kind === 'deployed' ? deployedTag(id) : kind === 'failed' ? failedTag(id) : deniedTag(id);
+}
+
+async function refuseIfResolved(repo: string, id: number): Promise<void> {
+  for (const kind of TERMINALS) {
+    const t = terminalTag(kind, id);
+    const r = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/tags/${t}`], { allowFailure: true });
+    if (r.exitCode === 0) throw new TerminalTagExistsError(id, t);
+  }
+}
+
+// One ref transaction creates the terminal tag and verifies the other two are absent,
+// so two racing resolutions can never both land (at most one terminal tag per id).
+async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string): Promise<void> {
+  await refuseIfResolved(repo, id);
+  const zero = '0'.repeat(target.length);
+  const lines = TERMINALS.map((k) =>
+    k === kind ? `create refs/tags/${terminalTag(k, id)} ${target}` : `verify refs/tags/${terminalTag(k, id)} ${zero}`,
+  );
+  const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' });
+  if (r.exitCode !== 0) {
+    await refuseIfResolved(repo, id);
+    await git(repo, ['update-ref', '--stdin'], { input: lines.join('\n') + '\n' }); // surface git's own error
+  }
+}
+
+/** Writes an annotated tag object (not yet a ref) for `sha` with `message`; returns the object's sha. */
+async function makeTagObject(repo: string, name: string, sha: string, message: string): Promise<string> {
+  const when = `${Math.floor(Date.now() / 1000)} +0000`;
+  const body = `object ${sha}\ntype commit\ntag ${name}\ntagger hyperhive <hive@hyperhive.invalid> ${when}\n\n${tagBody(message)}`;
+  return git(repo, ['mktag'], { input: body });
+}
