@@ -1,0 +1,153 @@
+# Inside every agent container: the hyperhive harness as a service.
+#
+# The meta flake's mkAgent imports this module together with the agent's own
+# `nixosModules.default` (its agent.nix) and a wrapper module that sets the
+# identity options below (hive.name, hive.port, hive.label, hive.dashboardPort,
+# hive.isManager) and `programs.git.config.user`. An agent's agent.nix sets the
+# knobs meant for it: hive.model, hive.env, hive.mcpServers, packages.
+{ config, lib, pkgs, ... }:
+
+let
+  inherit (lib) mkOption mkDefault types;
+  cfg = config.hive;
+
+  # The agent token is written by the daemon into the agent's state dir at
+  # spawn; it must not land in the Nix store, so it is read at start.
+  startHarness = pkgs.writeShellScript "hive-harness-start" ''
+    set -eu
+    token_file=${lib.escapeShellArg "${cfg.stateDir}/token"}
+    if [ -r "$token_file" ]; then
+      HIVE_TOKEN="$(< "$token_file")"
+      export HIVE_TOKEN
+    else
+      echo "hive-harness: $token_file is missing, calls to the daemon will be refused (rebuild the agent to rewrite it)" >&2
+    fi
+    exec ${cfg.package}/bin/hive-harness "$@"
+  '';
+in
+{
+  options.hive = {
+    package = mkOption {
+      type = types.package;
+      description = "The hyperhive package that provides `bin/hive-harness`.";
+    };
+
+    name = mkOption {
+      type = types.strMatching "[a-z][a-z0-9-]{0,8}";
+      description = "The agent's name (the container is `h-<name>`). Set by the meta flake's mkAgent.";
+    };
+
+    label = mkOption {
+      type = types.str;
+      default = cfg.name;
+      defaultText = lib.literalExpression "config.hive.name";
+      description = "Display label of the agent's chat page. Set by mkAgent.";
+    };
+
+    port = mkOption {
+      type = types.port;
+      description = "Port the harness binds on 127.0.0.1 (manager 8000, others 8100 + fnv1a32(name) % 900). Set by mkAgent.";
+    };
+
+    dashboardPort = mkOption {
+      type = types.port;
+      default = 7777;
+      description = "Port of the host's daemon and dashboard. Set by mkAgent.";
+    };
+
+    isManager = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Whether this agent is the manager, the only one allowed to propose other agents' configs. Set by mkAgent.";
+    };
+
+    daemonUrl = mkOption {
+      type = types.str;
+      default = "http://127.0.0.1:${toString cfg.dashboardPort}";
+      defaultText = lib.literalExpression ''"http://127.0.0.1:''${toString config.hive.dashboardPort}"'';
+      description = "Where the harness reaches the daemon; containers share the host's network.";
+    };
+
+    stateDir = mkOption {
+      type = types.str;
+      default = "/state";
+      description = "The agent's persistent home inside the container (the host's `state/<name>`, bound read-write).";
+    };
+
+    model = mkOption {
+      type = types.str;
+      default = "sonnet";
+      example = "opus";
+      description = "Default claude model; the chat page's `/model` override wins until cleared.";
+    };
+
+    claudeCommand = mkOption {
+      type = types.str;
+      default = "claude";
+      description = "The claude CLI the harness runs once per turn (looked up in the service PATH).";
+    };
+
+    env = mkOption {
+      type = types.attrsOf types.str;
+      default = { };
+      example = { GITHUB_ORG = "example"; };
+      description = "Extra environment for the harness and the claude turns it runs; cannot override the HIVE_* identity.";
+    };
+
+    mcpServers = mkOption {
+      type = types.attrsOf types.anything;
+      default = { };
+      example = lib.literalExpression ''
+        { fetch = { command = "uvx"; args = [ "mcp-server-fetch" ]; }; }
+      '';
+      description = "Extra MCP servers handed to claude, in claude's `mcpServers` JSON shape (name → server).";
+    };
+  };
+
+  config = {
+    boot.isContainer = true;
+    networking.hostName = mkDefault "h-${cfg.name}";
+    # Host networking is shared (privateNetwork = false): nothing to configure.
+    networking.useDHCP = mkDefault false;
+    system.stateVersion = mkDefault "25.05";
+    nix.settings.experimental-features = mkDefault [ "nix-command" "flakes" ];
+
+    # Declarative git config; mkAgent sets programs.git.config.user.
+    programs.git = {
+      enable = true;
+      config = {
+        init.defaultBranch = mkDefault "main";
+      };
+    };
+
+    systemd.services.hive-harness = {
+      description = "hyperhive agent harness for ${cfg.name}";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "network.target" ];
+      # The agent's own packages (environment.systemPackages from its agent.nix)
+      # are seen without editing the harness.
+      path = [ "/run/current-system/sw" ];
+      environment = cfg.env // {
+        HOME = cfg.stateDir;
+        HIVE_NAME = cfg.name;
+        HIVE_LABEL = cfg.label;
+        HIVE_PORT = toString cfg.port;
+        HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
+        HIVE_DAEMON_URL = cfg.daemonUrl;
+        HIVE_IS_MANAGER = if cfg.isManager then "1" else "0";
+        HIVE_STATE = cfg.stateDir;
+        HIVE_MODEL = cfg.model;
+        HIVE_CLAUDE_COMMAND = cfg.claudeCommand;
+        HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
+      };
+      # The harness retries its own bind; systemd keeps restarting it after that.
+      startLimitIntervalSec = 0;
+      serviceConfig = {
+        ExecStart = "${startHarness}";
+        WorkingDirectory = cfg.stateDir;
+        Restart = "on-failure";
+        RestartSec = "5s";
+      };
+    };
+  };
+}
