@@ -4,6 +4,8 @@ import { HiveError, firstErrorLine } from '@hive/core';
 export class BuildError extends HiveError {
   readonly code = 'BUILD_FAILED';
   override readonly status = 500;
+  /** The agent whose build failed, when known. */
+  readonly agent: string | undefined;
   constructor(
     readonly stderr: string,
     options?: { agent?: string; cause?: unknown },
@@ -11,7 +13,6 @@ export class BuildError extends HiveError {
     super(firstErrorLine(stderr), options);
     this.agent = options?.agent;
   }
-  readonly agent: string | undefined;
 }
 
 /** A container tool (nixos-container, journalctl, systemctl) exited non-zero outside a build. */
@@ -46,5 +47,13 @@ export class UnsafeNspawnFlagError extends HiveError {
     super(
       `cannot pass ${JSON.stringify(flag)} in EXTRA_NSPAWN_FLAGS: whitespace, quotes, '$', '\\', '\`' and extra ':' are not allowed — move the state root to a plain path`,
     );
+  }
+}
+
+/** A flake reference nixos-container would misread (empty, an option, or without `#<attr>`). */
+export class InvalidFlakeRefError extends HiveError {
+  readonly code = 'INVALID_FLAKE_REF';
+  constructor(readonly flakeRef: string) {
+    super(`invalid flake reference ${JSON.stringify(flakeRef)}: expected <meta flake>#<agent name>`);
   }
 }

@@ -1,2 +1,18 @@
 /** The ContainerRuntime interface the daemon drives. */
 export type { ContainerRuntime, RuntimeAgent, RuntimeKind, ContainerStatus, CrashInfo } from './runtime.js';
+/** Agent and container names: validated once, in @hive/core. */
+export { validateAgentName, containerName } from '@hive/core';
+/** Errors: a failed build carries nix's stderr; tool failures, missing tools, unsafe flags, bad flake refs. */
+export {
+  BuildError,
+  ContainerCommandError,
+  ContainerToolNotFoundError,
+  UnsafeNspawnFlagError,
+  InvalidFlakeRefError,
+} from './errors.js';
+/** nspawn bind flags per agent and their host-side sources. */
+export { nspawnBindFlags, ensureBindSources, type BindLayout } from './binds.js';
+/** EXTRA_NSPAWN_FLAGS in a nixos-container conf: idempotent, atomic rewrite that keeps every other line. */
+export { writeNspawnFlags, readNspawnFlags } from './nspawn-conf.js';
+/** The nixos runtime: nixos-container create|update --flake, start/stop/destroy/list/status, journalctl logs, crash polling. */
+export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
