@@ -20,6 +20,8 @@ export const HarnessState = z.object({
   is_manager: z.boolean(),
   port: z.number().int(),
   queue: z.number().int().nonnegative(),
+  /** The dashboard's port, for a link back to it; absent when the harness runs alone. */
+  dashboard_port: z.number().int().nullable().optional(),
 });
 export type HarnessState = z.infer<typeof HarnessState>;
 

@@ -1,0 +1,124 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { HiveError } from '@hive/core';
+import { InboxItem } from '@hive/protocol';
+import { BadRequestError } from './errors.js';
+import type { Harness } from './harness.js';
+import { sameOrigin } from './origin.js';
+
+const ChatBody = z.object({ text: z.string().trim().min(1, 'a message is required').max(64000) });
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+};
+
+/** A mutation whose Origin is present and foreign is refused (CSRF); GET and HEAD pass. */
+const sameOriginOnly: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+  const origin = c.req.header('origin');
+  if (origin && !sameOrigin(origin, c.req.header('host'))) return c.json({ error: 'cross-origin request refused' }, 403);
+  return next();
+};
+
+/** JSON mutations must say so: a cross-site form cannot send application/json without a preflight. */
+const jsonOnly: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) return c.json({ error: 'Content-Type must be application/json' }, 415);
+  return next();
+};
+
+async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new BadRequestError('body is not valid JSON');
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new BadRequestError(`${i.path.join('.') || 'body'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/** The harness's HTTP API and page; sockets are attached to the node server separately. */
+export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
+  const app = new Hono();
+  const pageDir = path.resolve(opts.pageDir);
+
+  app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request body too large' }, 413) }));
+  app.use('/api/*', sameOriginOnly);
+
+  app.get('/api/state', (c) => c.json(harness.state()));
+
+  app.get('/api/history', (c) => {
+    const limit = z.coerce.number().int().min(1).max(2000).catch(500).parse(c.req.query('limit') ?? 500);
+    return c.json({ entries: harness.history.list(limit) });
+  });
+
+  app.post('/api/model', async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    // Form-encoded per the contract; JSON is accepted too for scripts.
+    const body = /^application\/json\b/i.test(type) ? await jsonBody(c, z.object({ model: z.unknown() })) : await c.req.parseBody();
+    return c.json(harness.setModel(body.model));
+  });
+
+  app.post('/api/chat', jsonOnly, async (c) => {
+    const { text } = await jsonBody(c, ChatBody);
+    const entry = harness.deliver({ kind: 'operator', from: 'operator', text });
+    return c.json({ entry, state: harness.state() }, 202);
+  });
+
+  app.post('/api/cancel', async (c) => {
+    const cancelled = harness.cancel();
+    return c.json({ cancelled, state: harness.state() });
+  });
+
+  app.post('/api/inbox', jsonOnly, async (c) => {
+    if (!tokenMatches(c.req.header('authorization'), harness.config.token)) {
+      return c.json({ error: 'missing or wrong agent token' }, 401);
+    }
+    const item = await jsonBody(c, InboxItem);
+    const entry = harness.deliver(item);
+    return c.json({ entry_id: entry.id, turn: entry.turn }, 202);
+  });
+
+  app.get('*', async (c) => {
+    const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
+    const file = path.resolve(pageDir, rel);
+    if (!file.startsWith(pageDir + path.sep)) return c.json({ error: 'not found' }, 404);
+    try {
+      const data = await readFile(file);
+      const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      return c.body(data, 200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
+    } catch {
+      if (rel === 'index.html') return c.text('page not built: run `pnpm --filter @hive/agent-harness build`', 503);
+      return c.json({ error: 'not found' }, 404);
+    }
+  });
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HiveError) return c.json({ error: err.message, code: err.code }, err.status as 400);
+    harness.log.error({ err }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}
