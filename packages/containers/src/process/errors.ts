@@ -1,0 +1,41 @@
+import { HiveError } from '@hive/core';
+
+/** The harness child exited or stayed silent before answering `/api/state`. */
+export class HarnessStartError extends HiveError {
+  readonly code = 'HARNESS_START_FAILED';
+  override readonly status = 500;
+  constructor(
+    readonly agent: string,
+    reason: string,
+    /** Last lines the child printed. */
+    readonly tail: string,
+  ) {
+    super(`harness of ${agent} did not start: ${reason}${tail ? ` — last output: ${lastLine(tail)}` : ''}`);
+  }
+}
+
+/** Something already listens on the agent's port, so a new harness could only fail to bind. */
+export class PortInUseError extends HiveError {
+  readonly code = 'PORT_IN_USE';
+  override readonly status = 409;
+  constructor(
+    readonly agent: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} for ${agent} is already in use — stop whatever listens there (a harness left by an earlier daemon?) and retry`);
+  }
+}
+
+/** `sandbox: 'bwrap'` was asked for but bubblewrap is not installed. */
+export class BwrapNotFoundError extends HiveError {
+  readonly code = 'BWRAP_NOT_FOUND';
+  override readonly status = 500;
+  constructor() {
+    super("sandbox 'bwrap' requested but bwrap is not installed: apt-get install bubblewrap, or use sandbox 'auto'");
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.findLast((l) => /error/i.test(l)) ?? lines.at(-1) ?? '';
+}

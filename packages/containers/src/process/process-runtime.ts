@@ -1,0 +1,386 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stateLayout, validateAgentName } from '@hive/core';
+import { BuildError } from '../errors.js';
+import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from '../runtime.js';
+import { HarnessChild, descendants, tailFile, type ExitInfo } from './child.js';
+import { BwrapNotFoundError, HarnessStartError, PortInUseError } from './errors.js';
+import { RecordStore, recordOf } from './records.js';
+import { agentMounts, bwrapArgs, findExecutable, mountEnv, type Mount, type SandboxMode } from './sandbox.js';
+import { checkBuild, type HiveSettings } from './settings.js';
+
+export interface ProcessRuntimeOptions {
+  /** HIVE_STATE_DIR: agents/<n>/config, applied/<n>, meta, state/<n>. */
+  stateRoot: string;
+  /** argv that runs one harness, e.g. [process.execPath, '/abs/apps/agent-harness/dist/main.js']. */
+  harnessCommand: string[];
+  /** auto = bwrap when installed, else none (said in a log line). */
+  sandbox?: SandboxMode;
+  log?: (msg: string) => void;
+  /** Restart a crashed harness (at most 3 times a minute); default false: report, don't loop. */
+  restartOnCrash?: boolean;
+  /** How long a harness has to answer `/api/state` after spawning (default 15 s). */
+  readyTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL on stop (default 5 s). */
+  stopGraceMs?: number;
+  /** More host dirs to expose read-only under bwrap (e.g. where the `claude` CLI lives). */
+  extraReadOnly?: string[];
+  /** Names passed through from the daemon's env besides PATH, locale and nix/TLS settings. */
+  inheritEnv?: string[];
+}
+
+const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'NIX_PATH', 'NIX_REMOTE', 'NIX_SSL_CERT_FILE', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'];
+const NO_SETTINGS: HiveSettings = { model: null, env: {}, mcpServers: {} };
+const RESTART_LIMIT = 3;
+
+interface Entry {
+  agent: RuntimeAgent;
+  settings: HiveSettings | null;
+  child?: HarnessChild;
+  status: ContainerStatus;
+  crashTimes: number[];
+}
+
+/** Each agent's harness as a supervised child process, under bwrap with nspawn's bind layout when installed. */
+export class ProcessRuntime implements ContainerRuntime {
+  readonly kind = 'process' as const;
+  /** The sandbox actually in use. */
+  readonly sandbox: 'bwrap' | 'none';
+  private readonly bwrap: string | null;
+  private readonly setpriv: string | null;
+  private readonly entries = new Map<string, Entry>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly listeners: ((name: string, info: CrashInfo) => void)[] = [];
+  private readonly records: RecordStore;
+  private readonly log: (msg: string) => void;
+  private closing = false;
+
+  constructor(private readonly o: ProcessRuntimeOptions) {
+    if (o.harnessCommand.length === 0) throw new TypeError('ProcessRuntime: harnessCommand must name a program');
+    this.log = o.log ?? (() => {});
+    this.records = new RecordStore(o.stateRoot);
+    const mode = o.sandbox ?? 'auto';
+    this.bwrap = mode === 'none' ? null : findExecutable('bwrap');
+    if (mode === 'bwrap' && !this.bwrap) throw new BwrapNotFoundError();
+    this.sandbox = this.bwrap ? 'bwrap' : 'none';
+    // Without bwrap nothing kills a harness when the daemon is SIGKILLed; setpriv's pdeathsig does.
+    this.setpriv = this.sandbox === 'none' && supportsPdeathsig() ? findExecutable('setpriv') : null;
+    this.log(
+      this.bwrap
+        ? `process runtime: sandbox bwrap (${this.bwrap}) — /applied and /meta are read-only for the manager`
+        : `process runtime: sandbox none (${mode === 'none' ? 'asked for' : 'bwrap not installed'}) — harnesses see the host, dirs are only passed by env`,
+    );
+  }
+
+  /** Records the agent and builds its config (like `nixos-container create --flake`); does not start it. */
+  async create(agent: RuntimeAgent): Promise<void> {
+    validateAgentName(agent.name);
+    await this.serial(agent.name, async () => {
+      const settings = await this.build(agent);
+      this.prepareDirs(agent);
+      const e = this.entry(agent);
+      e.settings = settings;
+      if (e.status === 'absent') e.status = 'stopped';
+      this.save(e);
+    });
+  }
+
+  /** Build = parse every `.nix` + read `hive` settings; then restart a running (or crashed) harness with them. */
+  async update(agent: RuntimeAgent): Promise<void> {
+    validateAgentName(agent.name);
+    await this.serial(agent.name, async () => {
+      // A failed check throws here, before the running child is touched.
+      const settings = await this.build(agent);
+      const e = this.entry(agent);
+      e.settings = settings;
+      if (e.status === 'absent') e.status = 'stopped';
+      this.save(e);
+      if (e.child?.running || e.status === 'crashed') {
+        await this.stopChild(e);
+        await this.launch(e);
+      }
+    });
+  }
+
+  async start(agent: RuntimeAgent): Promise<void> {
+    validateAgentName(agent.name);
+    await this.serial(agent.name, async () => {
+      const e = this.entry(agent);
+      e.agent = agent;
+      if (e.child?.running) return;
+      if (!e.settings) e.settings = await this.build(agent);
+      await this.launch(e);
+    });
+  }
+
+  async stop(name: string): Promise<void> {
+    validateAgentName(name);
+    await this.serial(name, async () => {
+      const e = this.entries.get(name);
+      if (!e) return;
+      await this.stopChild(e);
+      e.status = 'stopped';
+    });
+  }
+
+  /** Stops the harness and forgets the agent; its repos and state dir stay. */
+  async destroy(name: string): Promise<void> {
+    validateAgentName(name);
+    await this.serial(name, async () => {
+      const e = this.entries.get(name);
+      if (e) await this.stopChild(e);
+      this.entries.delete(name);
+      this.records.remove(name);
+    });
+  }
+
+  async list(): Promise<string[]> {
+    return [...new Set([...this.records.names(), ...this.entries.keys()])].sort();
+  }
+
+  async status(name: string): Promise<ContainerStatus> {
+    validateAgentName(name);
+    const e = this.entries.get(name);
+    if (e) return e.status;
+    return this.records.read(name) ? 'stopped' : 'absent';
+  }
+
+  async logs(name: string, options: { lines?: number } = {}): Promise<string> {
+    validateAgentName(name);
+    const lines = options.lines ?? 100;
+    const e = this.entries.get(name);
+    if (e?.child) return e.child.tail(lines);
+    const stateDir = e?.agent.stateDir ?? this.records.read(name)?.stateDir ?? stateLayout(this.o.stateRoot).agentState(name);
+    return tailFile(path.join(stateDir, 'harness.log'), lines);
+  }
+
+  onCrash(listener: (name: string, info: CrashInfo) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Stops every harness this runtime started; no restarts afterwards. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.entries.keys()].map((n) => this.stop(n).catch(() => {})));
+  }
+
+  private async build(agent: RuntimeAgent): Promise<HiveSettings> {
+    try {
+      return await checkBuild(agent.appliedDir);
+    } catch (e) {
+      if (e instanceof BuildError && e.agent === undefined) throw new BuildError(e.stderr, { agent: agent.name, cause: e });
+      throw e;
+    }
+  }
+
+  private entry(agent: RuntimeAgent): Entry {
+    let e = this.entries.get(agent.name);
+    if (!e) {
+      const rec = this.records.read(agent.name);
+      e = { agent, settings: rec?.settings ?? null, status: rec ? 'stopped' : 'absent', crashTimes: [] };
+      this.entries.set(agent.name, e);
+    }
+    e.agent = agent;
+    return e;
+  }
+
+  private save(e: Entry): void {
+    this.records.write(recordOf(e.agent, e.settings, e.child?.running ? (e.child.pid ?? null) : null));
+  }
+
+  /** Bind sources exist before the sandbox starts, even on a cold state root. */
+  private prepareDirs(agent: RuntimeAgent): Mount[] {
+    const mounts = agentMounts({ stateRoot: this.o.stateRoot, stateDir: agent.stateDir, isManager: agent.isManager });
+    for (const m of mounts) mkdirSync(m.source, { recursive: true });
+    return mounts;
+  }
+
+  private childEnv(agent: RuntimeAgent, settings: HiveSettings, mounts: Mount[]): Record<string, string> {
+    const sandboxed = this.sandbox === 'bwrap';
+    const inherited: Record<string, string> = {};
+    for (const k of [...INHERITED, ...(this.o.inheritEnv ?? [])]) {
+      const v = process.env[k];
+      if (v !== undefined) inherited[k] = v;
+    }
+    // Settings come after the daemon's env but cannot name HIVE_* (checked at build), so identity always wins.
+    const env: Record<string, string> = {
+      ...inherited,
+      HOME: sandboxed ? '/state' : path.resolve(agent.stateDir),
+      ...agent.env,
+      ...settings.env,
+      HIVE_NAME: agent.env.HIVE_NAME ?? agent.name,
+      HIVE_PORT: String(agent.port),
+      ...mountEnv(mounts, sandboxed),
+      HIVE_MCP_SERVERS: JSON.stringify(settings.mcpServers),
+    };
+    if (settings.model) env.HIVE_MODEL = settings.model;
+    return env;
+  }
+
+  /** Spawns the harness and waits until it answers `/api/state`; throws HarnessStartError with its last output. */
+  private async launch(e: Entry): Promise<void> {
+    const { agent } = e;
+    const mounts = this.prepareDirs(agent);
+    await this.ensurePortFree(agent);
+    const env = this.childEnv(agent, e.settings ?? NO_SETTINGS, mounts);
+    const cmd = this.o.harnessCommand;
+    const argv = this.bwrap
+      ? [this.bwrap, ...bwrapArgs({ name: agent.name, command: cmd, mounts, stateRoot: this.o.stateRoot, extraReadOnly: this.o.extraReadOnly })]
+      : this.setpriv
+        ? [this.setpriv, '--pdeathsig', 'KILL', '--', ...cmd]
+        : [...cmd];
+    const child = new HarnessChild({
+      argv,
+      env,
+      cwd: path.resolve(agent.stateDir),
+      logFile: path.join(agent.stateDir, 'harness.log'),
+      signalDescendants: Boolean(this.bwrap),
+    });
+    e.child = child;
+    e.status = 'starting';
+    void child.exited.then((info) => this.onExit(e, child, info));
+    try {
+      await this.waitReady(agent, child);
+    } catch (err) {
+      if (child.running) await child.stop(this.o.stopGraceMs ?? 5000);
+      e.status = 'crashed';
+      this.save(e);
+      throw err;
+    }
+    e.status = 'running';
+    this.save(e);
+    this.log(`${agent.name}: harness up on 127.0.0.1:${agent.port} (pid ${child.pid}, sandbox ${this.sandbox})`);
+  }
+
+  private async waitReady(agent: RuntimeAgent, child: HarnessChild): Promise<void> {
+    const timeout = this.o.readyTimeoutMs ?? 15_000;
+    const deadline = Date.now() + timeout;
+    let exit: ExitInfo | null = null;
+    void child.exited.then((i) => (exit = i));
+    while (Date.now() < deadline) {
+      if (exit) throw new HarnessStartError(agent.name, `exited with ${describeExit(exit)}`, child.tail(20));
+      try {
+        const r = await fetch(`http://127.0.0.1:${agent.port}/api/state`, { signal: AbortSignal.timeout(1000) });
+        const body = (await r.json().catch(() => null)) as { name?: unknown } | null;
+        if (r.ok && (body?.name === undefined || body.name === agent.name)) return;
+      } catch {
+        // not listening yet
+      }
+      await Promise.race([sleep(100), child.exited]);
+    }
+    throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/state within ${timeout} ms`, child.tail(20));
+  }
+
+  /** A harness left by a SIGKILLed daemon still holds the port: end it if it is ours, else refuse. */
+  private async ensurePortFree(agent: RuntimeAgent): Promise<void> {
+    if (await portFree(agent.port)) return;
+    const stale = this.records.read(agent.name)?.pid;
+    if (stale && this.looksLikeOurs(stale)) {
+      this.log(`${agent.name}: killing leftover harness pid ${stale} holding port ${agent.port}`);
+      for (const p of [...descendants(stale), stale]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+    for (let i = 0; i < 30; i++) {
+      await sleep(100);
+      if (await portFree(agent.port)) return;
+    }
+    throw new PortInUseError(agent.name, agent.port);
+  }
+
+  private looksLikeOurs(pid: number): boolean {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return argv.includes(this.o.harnessCommand.at(-1)!);
+    } catch {
+      return false;
+    }
+  }
+
+  private async stopChild(e: Entry): Promise<void> {
+    const child = e.child;
+    if (!child) return;
+    if (child.running) await child.stop(this.o.stopGraceMs ?? 5000);
+    if (e.child === child) e.child = undefined;
+    this.save(e);
+  }
+
+  private onExit(e: Entry, child: HarnessChild, info: ExitInfo): void {
+    const wasRunning = e.status === 'running';
+    if (e.child === child) e.child = undefined;
+    if (child.expected || !wasRunning) return; // stop/update/destroy, or a failed start the caller already hears about
+    e.status = 'crashed';
+    const tail = child.tail(50);
+    this.log(`${e.agent.name}: harness exited unexpectedly with ${describeExit(info)}`);
+    for (const l of this.listeners) {
+      try {
+        l(e.agent.name, { code: info.code, signal: info.signal, tail });
+      } catch (err) {
+        this.log(`crash listener failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.o.restartOnCrash && !this.closing) this.scheduleRestart(e);
+  }
+
+  private scheduleRestart(e: Entry): void {
+    const now = Date.now();
+    e.crashTimes = [...e.crashTimes.filter((t) => now - t < 60_000), now];
+    if (e.crashTimes.length > RESTART_LIMIT) {
+      this.log(`${e.agent.name}: crashed ${e.crashTimes.length} times in a minute, not restarting`);
+      return;
+    }
+    setTimeout(() => {
+      if (this.closing || e.status !== 'crashed' || this.entries.get(e.agent.name) !== e) return;
+      void this.serial(e.agent.name, async () => {
+        if (e.status === 'crashed' && !this.closing) await this.launch(e);
+      }).catch((err: Error) => this.log(`${e.agent.name}: restart failed: ${err.message}`));
+    }, 1000).unref();
+  }
+
+  /** Runs one agent's operations one after another. */
+  private serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.chains.set(name, settled);
+    void settled.then(() => {
+      if (this.chains.get(name) === settled) this.chains.delete(name);
+    });
+    return next;
+  }
+}
+
+function describeExit(i: ExitInfo): string {
+  return i.signal ? `signal ${i.signal}` : `code ${i.code}`;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+let pdeathsig: boolean | undefined;
+function supportsPdeathsig(): boolean {
+  if (pdeathsig !== undefined) return pdeathsig;
+  const bin = findExecutable('setpriv');
+  pdeathsig = false;
+  if (bin) {
+    try {
+      // util-linux ≥ 2.33; older setpriv would reject the flag at spawn time.
+      const help = readFileSync(bin).includes('pdeathsig');
+      pdeathsig = help;
+    } catch {
+      pdeathsig = false;
+    }
+  }
+  return pdeathsig;
+}

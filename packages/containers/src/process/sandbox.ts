@@ -1,0 +1,111 @@
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { stateLayout } from '@hive/core';
+
+export type SandboxMode = 'auto' | 'bwrap' | 'none';
+
+/** One directory the harness sees: `source` on the host at `target` in the sandbox. */
+export interface Mount {
+  source: string;
+  target: string;
+  writable: boolean;
+  /** The env variable that tells the harness where it is. */
+  envVar: string;
+}
+
+/** Absolute path of an executable `bin` on PATH, or null. */
+export function findExecutable(bin: string, searchPath = process.env.PATH ?? ''): string | null {
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+    const p = path.join(dir, bin);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The nspawn bind layout (SPEC §3): the manager gets /agents RW, /applied and /meta RO; everyone its state/<n> at /state RW. */
+export function agentMounts(o: { stateRoot: string; stateDir: string; isManager: boolean }): Mount[] {
+  const layout = stateLayout(o.stateRoot);
+  const mounts: Mount[] = [{ source: path.resolve(o.stateDir), target: '/state', writable: true, envVar: 'HIVE_STATE' }];
+  if (o.isManager) {
+    mounts.push(
+      { source: layout.agentsDir, target: '/agents', writable: true, envVar: 'HIVE_AGENTS_DIR' },
+      { source: layout.appliedRoot, target: '/applied', writable: false, envVar: 'HIVE_APPLIED_DIR' },
+      { source: layout.metaDir, target: '/meta', writable: false, envVar: 'HIVE_META_DIR' },
+    );
+  }
+  return mounts;
+}
+
+/** Env pointing the harness at its dirs: sandbox paths under bwrap, host paths without. */
+export function mountEnv(mounts: Mount[], sandboxed: boolean): Record<string, string> {
+  return Object.fromEntries(mounts.map((m) => [m.envVar, sandboxed ? m.target : m.source]));
+}
+
+const SYSTEM_DIRS = ['/usr', '/etc', '/nix', '/run/current-system'];
+const TOP_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+function covered(p: string, roots: string[]): boolean {
+  return roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/'));
+}
+
+/** The directory to expose for one absolute path of the harness command: its workspace, package, or install prefix. */
+export function appRoot(file: string): string {
+  const real = realpathSync(file);
+  let dir = lstatSync(real).isDirectory() ? real : path.dirname(real);
+  // node itself (…/bin/node): expose the whole install prefix, for its lib/.
+  if (path.basename(dir) === 'bin' && !existsSync(path.join(dir, '..', 'package.json'))) return path.dirname(dir);
+  let pkg: string | null = null;
+  for (let d = dir; ; d = path.dirname(d)) {
+    // The workspace root holds node_modules/.pnpm, where every dependency really lives.
+    if (existsSync(path.join(d, 'pnpm-workspace.yaml'))) return d;
+    if (!pkg && existsSync(path.join(d, 'package.json'))) pkg = d;
+    if (path.dirname(d) === d) break;
+  }
+  return pkg ?? dir;
+}
+
+/** bwrap's argv (without the `bwrap` itself) that runs `command` in a fresh root with the agent's mounts. */
+export function bwrapArgs(o: {
+  name: string;
+  command: string[];
+  mounts: Mount[];
+  stateRoot: string;
+  extraReadOnly?: string[];
+}): string[] {
+  const args: string[] = [];
+  const bound: string[] = [];
+  const roBind = (p: string) => {
+    if (covered(p, bound)) return;
+    args.push('--ro-bind', p, p);
+    bound.push(p);
+  };
+  for (const d of SYSTEM_DIRS) if (existsSync(d)) roBind(d);
+  // Debian's merged /usr makes these symlinks; recreate them as such rather than binding twice.
+  for (const d of TOP_LINKS) {
+    if (!existsSync(d)) continue;
+    const st = lstatSync(d);
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(d), d);
+    else roBind(d);
+  }
+  args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  const apps = [...o.command.filter((a) => path.isAbsolute(a) && existsSync(a)).map(appRoot), ...(o.extraReadOnly ?? [])];
+  for (const a of apps) roBind(path.resolve(a));
+  // A state root inside the repo (or any bound dir) must not be readable through that bind.
+  const root = path.resolve(o.stateRoot);
+  if (covered(root, bound)) args.push('--tmpfs', root);
+  for (const m of o.mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.source, m.target);
+  args.push(
+    '--chdir', '/state',
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    '--hostname', `h-${o.name}`,
+    '--die-with-parent',
+    '--',
+    ...o.command,
+  );
+  return args;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// A stand-in for apps/agent-harness with no dependencies: enough HTTP for runtime
+// tests, benchmarks and daemon tests (state, the env it got, a write probe, a crash).
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+
+const env = process.env;
+const port = Number(env.HIVE_PORT);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error(`mini-harness: HIVE_PORT must be a port number, got ${JSON.stringify(env.HIVE_PORT)}`);
+  process.exit(2);
+}
+const name = env.HIVE_NAME ?? 'unknown';
+const model = env.HIVE_MODEL || 'default';
+
+function state() {
+  return {
+    name,
+    label: env.HIVE_LABEL ?? name,
+    model,
+    default_model: model,
+    busy: false,
+    is_manager: Boolean(env.HIVE_AGENTS_DIR),
+    port,
+    queue: 0,
+    pid: process.pid,
+  };
+}
+
+function send(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && url.pathname === '/api/state') return send(res, 200, state());
+  if (req.method === 'GET' && url.pathname === '/env') {
+    // HIVE_* always; other variables only when asked for by `?name=`.
+    const asked = new Set(url.searchParams.getAll('name'));
+    return send(res, 200, Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('HIVE_') || asked.has(k))));
+  }
+  if (req.method === 'POST' && url.pathname === '/try-write') {
+    const target = url.searchParams.get('path') ?? '';
+    try {
+      writeFileSync(target, `written by ${name}\n`);
+      return send(res, 200, { ok: true, error: null });
+    } catch (e) {
+      return send(res, 200, { ok: false, error: e.code ?? String(e.message) });
+    }
+  }
+  if (req.method === 'POST' && url.pathname === '/crash') {
+    send(res, 200, { ok: true });
+    console.error('mini-harness: crashing on request');
+    setTimeout(() => process.exit(3), 20);
+    return;
+  }
+  send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`mini-harness ${name} listening on 127.0.0.1:${port}`));
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    console.log(`mini-harness ${name}: ${sig}, exiting`);
+    server.close();
+    process.exit(0);
+  });
+}
