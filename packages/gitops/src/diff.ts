@@ -40,7 +40,7 @@ export async function diff(repo: string, from: string, to: string, opts: { maxBy
 export function parseNumstat(out: string): DiffFile[] {
   const files: DiffFile[] = [];
   for (const rec of out.split('\0')) {
-    const m = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(rec.replace(/^\n/, ''));
+    const m = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(rec);
     if (!m) continue;
     const binary = m[1] === '-' && m[2] === '-';
     files.push({ path: m[3]!, added: binary ? 0 : Number(m[1]), removed: binary ? 0 : Number(m[2]), binary });

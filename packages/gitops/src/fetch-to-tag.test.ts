@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { commitFiles, git as tgit, initRepo as initTestRepo, snapshotTree, tempDir } from '@hive/testkit';
+import { describe, expect, it } from 'vitest';
+import { InvalidShaError, NotARepositoryError, ShaNotFoundError, TagExistsError, InvalidRefError } from './errors.js';
+import { fetchToTag } from './fetch-to-tag.js';
+import { git } from './git.js';
+import { tagExists } from './tags.js';
+
+async function pair() {
+  const from = await initTestRepo();
+  const base = await commitFiles(from, { 'agent.nix': '{ }' }, 'base');
+  const head = await commitFiles(from, { 'agent.nix': '{ x = 1; }', 'more.nix': '{ }' }, 'change');
+  const repo = await initTestRepo();
+  return { from, repo, base, head };
+}
+
+describe('fetchToTag', () => {
+  it('fetches the exact sha and pins it as a lightweight tag', async () => {
+    const { from, repo, head } = await pair();
+    expect(await fetchToTag({ repo, from, sha: head, tag: 'proposal/1' })).toBe(head);
+    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/1'])).toBe(head);
+    expect(await git(repo, ['cat-file', '-t', 'refs/tags/proposal/1'])).toBe('commit');
+    expect(await git(repo, ['show', 'refs/tags/proposal/1:more.nix'])).toBe('{ }');
+    // Nothing else came along: no branches, no other tags, no FETCH_HEAD.
+    expect(await git(repo, ['for-each-ref', '--format=%(refname)'])).toBe('refs/tags/proposal/1');
+    expect(existsSync(path.join(repo, '.git', 'FETCH_HEAD'))).toBe(false);
+  });
+
+  it('resolves an abbreviated sha in the source repo and returns the full one', async () => {
+    const { from, repo, base } = await pair();
+    expect(await fetchToTag({ repo, from, sha: base.slice(0, 7).toUpperCase(), tag: 'proposal/2' })).toBe(base);
+    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/2'])).toBe(base);
+  });
+
+  it('fetches a commit no branch points at any more', async () => {
+    const { from, repo, base, head } = await pair();
+    await tgit(from, ['reset', '-q', '--hard', base]);
+    expect(await fetchToTag({ repo, from, sha: head, tag: 'proposal/3' })).toBe(head);
+  });
+
+  it('throws ShaNotFoundError (404) with a clear message when the source lacks the sha, and creates nothing', async () => {
+    const { from, repo } = await pair();
+    const before = await snapshotTree(repo);
+    const missing = 'f'.repeat(40);
+    const err = await fetchToTag({ repo, from, sha: missing, tag: 'proposal/4' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShaNotFoundError);
+    expect(err).toMatchObject({ code: 'SHA_NOT_FOUND', status: 404 });
+    expect((err as Error).message).toBe(`commit ${missing} not found in ${from} — commit it there first (and check the sha)`);
+    await expect(fetchToTag({ repo, from, sha: 'abcdef1', tag: 'proposal/4' })).rejects.toBeInstanceOf(ShaNotFoundError);
+    expect(await snapshotTree(repo)).toEqual(before);
+  });
+
+  it('does not mistake a hex-looking branch name for a sha', async () => {
+    const { from, repo } = await pair();
+    await tgit(from, ['branch', 'beef']);
+    await expect(fetchToTag({ repo, from, sha: 'beef', tag: 'proposal/5' })).rejects.toBeInstanceOf(ShaNotFoundError);
+  });
+
+  it('refuses a sha that names a blob, not a commit', async () => {
+    const { from, repo } = await pair();
+    const blob = await git(from, ['rev-parse', 'HEAD:agent.nix']);
+    await expect(fetchToTag({ repo, from, sha: blob, tag: 'proposal/6' })).rejects.toBeInstanceOf(ShaNotFoundError);
+  });
+
+  it('refuses non-hex shas (400) before running git, so --upload-pack can never reach it', async () => {
+    const { from, repo } = await pair();
+    const marker = path.join(tempDir(), 'pwned');
+    const beforeRepo = await snapshotTree(repo);
+    const beforeFrom = await snapshotTree(from);
+    for (const sha of [`--upload-pack=touch ${marker}`, '--upload-pack=x', 'HEAD', 'main', 'abc', 'g123456', '', 'a'.repeat(65), 'abcd ef']) {
+      const err = await fetchToTag({ repo, from, sha, tag: 'proposal/7' }).catch((e: unknown) => e);
+      expect(err, sha).toBeInstanceOf(InvalidShaError);
+      expect(err).toMatchObject({ code: 'INVALID_SHA', status: 400 });
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(await snapshotTree(repo)).toEqual(beforeRepo);
+    expect(await snapshotTree(from)).toEqual(beforeFrom);
+  });
+
+  it('refuses an option-like tag name', async () => {
+    const { from, repo, head } = await pair();
+    await expect(fetchToTag({ repo, from, sha: head, tag: '--force' })).rejects.toBeInstanceOf(InvalidRefError);
+  });
+
+  it('throws TagExistsError instead of moving an existing tag', async () => {
+    const { from, repo, base, head } = await pair();
+    await fetchToTag({ repo, from, sha: base, tag: 'proposal/8' });
+    await expect(fetchToTag({ repo, from, sha: head, tag: 'proposal/8' })).rejects.toBeInstanceOf(TagExistsError);
+    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/8'])).toBe(base);
+  });
+
+  it('throws NotARepositoryError when the source is not a repo', async () => {
+    const { repo, head } = await pair();
+    await expect(fetchToTag({ repo, from: tempDir(), sha: head, tag: 'proposal/9' })).rejects.toBeInstanceOf(
+      NotARepositoryError,
+    );
+    expect(await tagExists(repo, 'proposal/9')).toBe(false);
+  });
+});
