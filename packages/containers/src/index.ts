@@ -16,3 +16,10 @@ export { nspawnBindFlags, ensureBindSources, type BindLayout } from './binds.js'
 export { writeNspawnFlags, readNspawnFlags } from './nspawn-conf.js';
 /** The nixos runtime: nixos-container create|update --flake, start/stop/destroy/list/status, journalctl logs, crash polling. */
 export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
+/** The process runtime: each harness a supervised child, under bwrap with nspawn's bind layout when installed. */
+export { ProcessRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
+/** The process runtime's build: parse every .nix, read agent.nix's `hive` settings (model, env, mcpServers). */
+export { checkBuild, readHiveSettings, validateSettings, type HiveSettings } from './process/settings.js';
+/** bwrap layout of the process runtime (same binds as nspawn) and its errors. */
+export { agentMounts, bwrapArgs, type Mount, type SandboxMode } from './process/sandbox.js';
+export { HarnessStartError, PortInUseError, BwrapNotFoundError } from './process/errors.js';

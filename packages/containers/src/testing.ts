@@ -63,3 +63,8 @@ export function fakeNixosRuntimeOptions(dir: string) {
     env,
   };
 }
+
+/** A dependency-free harness for ProcessRuntime: /api/state, /env, POST /try-write?path=, POST /crash (exit 3). */
+export const miniHarnessPath = fileURLToPath(new URL('../test-fixtures/mini-harness.mjs', import.meta.url));
+/** A port that was free a moment ago on 127.0.0.1. */
+export { freePort } from './process/free-port.js';
