@@ -1,2 +1,3 @@
 import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } });
+// Pure logic only (diff splitting, backoff, display helpers); the rendered dashboard is tested in a real browser by apps/e2e.
+export default defineConfig({ test: { include: ['src/**/*.test.ts'], environment: 'node' } });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { clock, describeEvent, displaySha } from './format.js';
+
+describe('displaySha', () => {
+  it('prefers the daemon-fetched sha', () => {
+    expect(displaySha({ fetched_sha: 'abcdef0123456789', commit_ref: 'ffff' })).toBe('abcdef012345');
+  });
+  it('falls back to the requested ref before the fetch', () => {
+    expect(displaySha({ fetched_sha: null, commit_ref: '1234abcd' })).toBe('1234abcd');
+  });
+});
+
+describe('clock', () => {
+  it('keeps text that is not a timestamp', () => {
+    expect(clock('soon')).toBe('soon');
+  });
+  it('renders a timestamp as hh:mm:ss', () => {
+    expect(clock('2026-01-01T12:34:56Z')).toMatch(/^\d\d:\d\d:\d\d$/);
+  });
+});
+
+describe('describeEvent', () => {
+  it('names the terminal tag of a resolved approval', () => {
+    expect(describeEvent({ type: 'ApprovalResolved', agent: 'coder', data: { id: 3, status: 'deployed', terminal_tag: 'deployed/3' } })).toBe(
+      'approval #3 deployed → deployed/3',
+    );
+  });
+  it('names both agents of a port collision', () => {
+    expect(describeEvent({ type: 'PortConflict', agent: null, data: { port: 8545, agents: ['agao', 'aghx'] } })).toBe('port 8545 collision: agao · aghx');
+  });
+  it('says when a rebuild failed', () => {
+    expect(describeEvent({ type: 'Rebuilt', agent: 'iris', data: { ok: false } })).toBe('rebuild of iris failed');
+  });
+});

@@ -1,0 +1,142 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { AgentState } from '@hive/protocol';
+import { busyKey } from './busy.js';
+import { panel, theme } from './theme.js';
+import { emit } from './ui-events.js';
+import './hive-destroy-button.js';
+import './hive-spawn-form.js';
+
+/** `◆ SW4RM`: one row per container with its port, status, tag, model, harness link, rebuild and destroy; then the spawn form. */
+@customElement('hive-containers')
+export class HiveContainers extends LitElement {
+  static override styles = [
+    theme,
+    panel,
+    css`
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      li {
+        display: grid;
+        grid-template-columns: minmax(7rem, 1.2fr) 4.5rem 6.5rem minmax(7rem, 1fr) minmax(6rem, 1fr) auto;
+        gap: 0.4rem 1rem;
+        align-items: center;
+        padding: 0.45rem 0;
+        border-top: 1px dashed var(--line);
+      }
+      li.head {
+        color: var(--dim);
+        font-size: 0.8rem;
+        border-top: 0;
+        padding-top: 0;
+      }
+      .name {
+        color: var(--amber);
+        font-weight: 600;
+      }
+      .name a {
+        color: inherit;
+        text-decoration: none;
+      }
+      .name a:hover {
+        text-decoration: underline;
+      }
+      .badge {
+        color: var(--mauve);
+        font-weight: 400;
+        font-size: 0.75rem;
+        margin-left: 0.3rem;
+      }
+      .status::before {
+        content: '●';
+        margin-right: 0.35rem;
+      }
+      .status.running {
+        color: var(--green);
+      }
+      .status.starting,
+      .status.building {
+        color: var(--amber);
+      }
+      .status.crashed {
+        color: var(--red);
+      }
+      .status.stopped,
+      .status.unknown {
+        color: var(--dim);
+      }
+      .actions {
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+        justify-content: flex-end;
+      }
+      .k {
+        display: none;
+        color: var(--dim);
+      }
+      @media (max-width: 760px) {
+        li {
+          grid-template-columns: 1fr 1fr;
+        }
+        li.head {
+          display: none;
+        }
+        .k {
+          display: inline;
+        }
+        .actions {
+          grid-column: 1 / -1;
+          justify-content: flex-start;
+        }
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) agents: AgentState[] = [];
+  /** Keys of in-flight requests (see busyKey). */
+  @property({ attribute: false }) busy: ReadonlySet<string> = new Set();
+  /** Passed to the spawn form: bumps after a successful spawn. */
+  @property({ type: Number }) spawnCleared = 0;
+
+  override render() {
+    return html`<section class="panel" aria-labelledby="h">
+      <h2 id="h"><span class="glyph">◆</span> SW4RM <span class="dim">· containers</span></h2>
+      <ul>
+        <li class="head" aria-hidden="true"><span>name</span><span>port</span><span>status</span><span>deployed</span><span>model</span><span></span></li>
+        ${this.agents.length === 0 ? html`<li class="empty">no containers yet</li>` : this.agents.map((a) => this.row(a))}
+      </ul>
+      <hive-spawn-form ?busy=${this.busy.has(busyKey.spawn())} .cleared=${this.spawnCleared}></hive-spawn-form>
+    </section>`;
+  }
+
+  private row(a: AgentState) {
+    const rebuilding = this.busy.has(busyKey.rebuild(a.name));
+    return html`<li data-agent=${a.name}>
+      <span class="name"
+        ><a href=${a.url} target="_blank" rel="noopener" title="open ${a.name}'s harness page">${a.name} ↗</a>${a.is_manager
+          ? html`<span class="badge">manager</span>`
+          : ''}</span
+      >
+      <span class="port"><span class="k">port </span>${a.port}</span>
+      <span class="status ${a.status}" data-status=${a.status}>${a.status}</span>
+      <span class="deployed"><span class="k">tag </span><span class="tag">${a.deployed_tag ?? '—'}</span></span>
+      <span class="model"><span class="k">model </span>${a.model ?? html`<span class="dim">default</span>`}</span>
+      <span class="actions">
+        <button type="button" ?disabled=${rebuilding} @click=${() => emit(this, 'rebuild-requested', { name: a.name })} aria-label="rebuild ${a.name}">
+          ${rebuilding ? html`<span class="spinner" aria-hidden="true"></span>` : '↻'} R3BU1LD
+        </button>
+        <hive-destroy-button .name=${a.name} ?busy=${this.busy.has(busyKey.destroy(a.name))}></hive-destroy-button>
+      </span>
+    </li>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hive-containers': HiveContainers;
+  }
+}

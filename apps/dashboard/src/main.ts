@@ -1,0 +1,2 @@
+/** Entry: registering the root element pulls in every component. */
+import './hive-app.js';

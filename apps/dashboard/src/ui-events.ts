@@ -1,0 +1,28 @@
+/** The DOM events components send up to <hive-app>, declared once so listeners and emitters share the types. */
+export interface UiEventDetails {
+  'spawn-requested': { name: string };
+  'rebuild-requested': { name: string };
+  'destroy-requested': { name: string; purge: boolean };
+  'approve-requested': { id: number };
+  'deny-requested': { id: number; reason: string };
+  'answer-requested': { id: number; answer: string };
+  'toast-dismissed': { id: number };
+}
+export type UiEventName = keyof UiEventDetails;
+
+declare global {
+  interface HTMLElementEventMap {
+    'spawn-requested': CustomEvent<UiEventDetails['spawn-requested']>;
+    'rebuild-requested': CustomEvent<UiEventDetails['rebuild-requested']>;
+    'destroy-requested': CustomEvent<UiEventDetails['destroy-requested']>;
+    'approve-requested': CustomEvent<UiEventDetails['approve-requested']>;
+    'deny-requested': CustomEvent<UiEventDetails['deny-requested']>;
+    'answer-requested': CustomEvent<UiEventDetails['answer-requested']>;
+    'toast-dismissed': CustomEvent<UiEventDetails['toast-dismissed']>;
+  }
+}
+
+/** Dispatches a typed, bubbling, composed event so it crosses shadow roots up to the app. */
+export function emit<K extends UiEventName>(from: EventTarget, type: K, detail: UiEventDetails[K]): void {
+  from.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}
