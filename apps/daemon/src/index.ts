@@ -1,1 +1,6 @@
-export {};
+/** The daemon as a library: config, start/stop, the core and the API client. */
+export { loadConfig, defaultStateDir, DaemonConfig, ConfigError } from './config.js';
+export { startDaemon, type RunningDaemon } from './server.js';
+export { Hive } from './core/hive.js';
+export { HiveClient, HiveClientError } from './client.js';
+export { FAULT_STEPS, type FaultStep } from './core/context.js';

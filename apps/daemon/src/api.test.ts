@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir, snapshotTree } from '@hive/testkit';
+import { miniHarnessPath } from '@hive/containers/testing';
+import { loadConfig, startDaemon, type RunningDaemon } from './index.js';
+
+const PORTS = { HIVE_MANAGER_PORT: '18000', HIVE_AGENT_PORT_BASE: '18100' };
+
+async function call(d: RunningDaemon, method: string, p: string, o: { body?: string; headers?: Record<string, string> } = {}) {
+  const res = await fetch(d.url + p, { method, body: o.body, headers: { 'content-type': 'application/json', ...o.headers } });
+  const text = await res.text();
+  return { status: res.status, json: (() => { try { return JSON.parse(text); } catch { return text; } })() };
+}
+
+describe('daemon HTTP API', () => {
+  let d: RunningDaemon;
+  let managerToken: string;
+  beforeAll(async () => {
+    const stateDir = tempDir('hive-api-');
+    const config = loadConfig({ ...PORTS, HIVE_STATE_DIR: stateDir, HIVE_HARNESS_CMD: JSON.stringify([process.execPath, miniHarnessPath]), HIVE_SANDBOX: 'none' }, { dashboardPort: 0 });
+    d = await startDaemon(config, { log: pino({ level: 'silent' }) });
+    managerToken = readFileSync(path.join(stateDir, 'state', 'hm1nd', 'token'), 'utf8').trim();
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('serves the SPEC §8 state shape', async () => {
+    const r = await call(d, 'GET', '/api/state');
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ agents: [{ name: 'hm1nd', port: 18000, status: 'running' }], approvals: [], port_conflicts: [], questions: [] });
+  });
+
+  it('refuses a cross-origin mutation with 403 and changes nothing', async () => {
+    const before = await snapshotTree(d.hive.ctx.layout.root);
+    const r = await call(d, 'POST', '/api/agents', { body: '{"name":"coder"}', headers: { origin: 'http://evil.example' } });
+    expect(r.status).toBe(403);
+    expect(r.json.error).toMatch(/cross-origin/);
+    expect(await snapshotTree(d.hive.ctx.layout.root)).toEqual(before);
+  });
+
+  it('refuses a mutation that is not JSON', async () => {
+    const r = await call(d, 'POST', '/api/agents', { body: 'name=coder', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(r.status).toBe(415);
+  });
+
+  it('answers malformed JSON with a one-line 400', async () => {
+    const r = await call(d, 'POST', '/api/agents', { body: '{"name":' });
+    expect(r).toMatchObject({ status: 400, json: { error: 'malformed JSON body' } });
+  });
+
+  it.each(['..', '/x', 'A', 'toolongname', '', 'a b'])('refuses the name %j with 400', async (name) => {
+    const r = await call(d, 'POST', '/api/agents', { body: JSON.stringify({ name }) });
+    expect(r.status).toBe(400);
+    expect(r.json.error).not.toContain('\n');
+  });
+
+  it('needs an agent token for the agent API', async () => {
+    expect((await call(d, 'POST', '/api/agent/ask_operator', { body: '{"question":"hi"}' })).status).toBe(401);
+    expect((await call(d, 'POST', '/api/agent/ask_operator', { body: '{"question":"hi"}', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  it('questions round-trip: ask, list, answer once', async () => {
+    const auth = { authorization: `Bearer ${managerToken}` };
+    const q = await call(d, 'POST', '/api/agent/ask_operator', { body: '{"question":"may I?"}', headers: auth });
+    expect(q.status).toBe(200);
+    const id = q.json.question_id;
+    expect((await call(d, 'GET', '/api/state')).json.questions[0]).toMatchObject({ id, question: 'may I?', answered: false });
+    expect((await call(d, 'POST', `/api/questions/${id}/answer`, { body: '{"answer":"yes"}' })).status).toBe(200);
+    expect((await call(d, 'POST', `/api/questions/${id}/answer`, { body: '{"answer":"again"}' })).status).toBe(409);
+  });
+
+  it('spawns an agent and refuses manager-only calls from it', async () => {
+    expect((await call(d, 'POST', '/api/agents', { body: '{"name":"coder"}' })).status).toBe(201);
+    const token = readFileSync(path.join(d.hive.ctx.layout.root, 'state', 'coder', 'token'), 'utf8').trim();
+    const r = await call(d, 'POST', '/api/agent/request_apply_commit', { body: '{"name":"coder","sha":"abcdef12"}', headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(403);
+    expect(r.json.error).toMatch(/manager-only/);
+  });
+
+  it.each(['--upload-pack=x', 'main', 'zz', 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'])('refuses the sha %j and queues nothing', async (sha) => {
+    const r = await call(d, 'POST', '/api/agent/request_apply_commit', { body: JSON.stringify({ name: 'coder', sha }), headers: { authorization: `Bearer ${managerToken}` } });
+    expect([400, 404]).toContain(r.status);
+    expect((await call(d, 'GET', '/api/approvals')).json.approvals).toEqual([]);
+  });
+
+  it('answers unknown approvals and bad ids clearly', async () => {
+    expect((await call(d, 'POST', '/api/approvals/999/approve', { body: '{}' })).status).toBe(404);
+    expect((await call(d, 'POST', '/api/approvals/abc/approve', { body: '{}' })).status).toBe(400);
+    expect((await call(d, 'POST', '/api/approvals/1/deny', { body: '{}' })).status).toBe(400);
+  });
+
+  it('lists events, newest first, filterable by agent', async () => {
+    const r = await call(d, 'GET', '/api/events?agent=coder&limit=5');
+    expect(r.status).toBe(200);
+    expect(r.json.events.length).toBeGreaterThan(0);
+    expect(r.json.events.every((e: { agent: string }) => e.agent === 'coder')).toBe(true);
+  });
+
+  it('never answers with a stack trace', async () => {
+    const r = await call(d, 'GET', '/api/nope');
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.json)).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+describe('daemon config', () => {
+  it('refuses a non-loopback bind without an operator token', () => {
+    expect(() => loadConfig({ HIVE_STATE_DIR: '/tmp/x', HIVE_BIND: '0.0.0.0' })).toThrow(/needs an operator token/);
+  });
+  it('names the bad setting in one line', () => {
+    expect(() => loadConfig({ HIVE_STATE_DIR: '/tmp/x', HIVE_DASHBOARD_PORT: 'abc' })).toThrow(/^bad config HIVE_DASHBOARD_PORT="abc"/);
+  });
+});

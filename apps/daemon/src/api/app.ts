@@ -1,0 +1,110 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  AnswerBody,
+  AskOperatorBody,
+  DenyBody,
+  RequestApplyCommitBody,
+  RequestInitConfigBody,
+  SendMessageBody,
+  SpawnBody,
+} from '@hive/protocol';
+import type { Hive } from '../core/hive.js';
+import { UnauthorizedError } from '../errors.js';
+import { errorResponse } from './http-errors.js';
+import { bearer, csrfGuard, operatorAuth } from './guards.js';
+import { intParam, jsonBody } from './body.js';
+
+type Env = { Variables: { agent: string } };
+
+/** The daemon's HTTP API (SPEC §8). Pure routing: the Hive does the work. */
+export function createApi(hive: Hive, log: Logger) {
+  const app = new Hono<Env>();
+  const { config } = hive.ctx;
+  app.onError((err, c) => errorResponse(c, err, log));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}`, code: 'NOT_FOUND' }, 404));
+
+  app.use('/api/*', csrfGuard());
+
+  // ── agent API: each agent authenticates with its own token ──
+  const agentApi = new Hono<Env>();
+  agentApi.use('*', async (c, next) => {
+    const agent = hive.ctx.tokens.agentFor(bearer(c.req.header('authorization')));
+    if (!agent) throw new UnauthorizedError('agent token required: send Authorization: Bearer <state/<n>/token>');
+    c.set('agent', agent);
+    await next();
+  });
+  agentApi.post('/request_init_config', async (c) => {
+    const b = await jsonBody(c, RequestInitConfigBody);
+    return c.json(await hive.requestInitConfig(c.get('agent'), b.name));
+  });
+  agentApi.post('/request_apply_commit', async (c) => {
+    const b = await jsonBody(c, RequestApplyCommitBody);
+    return c.json(await hive.requestApplyCommit(c.get('agent'), b.name, b.sha));
+  });
+  agentApi.post('/ask_operator', async (c) => c.json(hive.askOperator(c.get('agent'), (await jsonBody(c, AskOperatorBody)).question)));
+  agentApi.post('/send_message', async (c) => {
+    const b = await jsonBody(c, SendMessageBody);
+    return c.json(hive.sendMessage(c.get('agent'), b.to, b.text));
+  });
+  app.route('/api/agent', agentApi);
+
+  // ── operator API ──
+  const op = new Hono<Env>();
+  op.use('*', operatorAuth(config.operatorToken));
+  op.get('/health', (c) => c.json({ ok: true }));
+  op.get('/state', (c) => c.json(hive.state()));
+  op.post('/agents', async (c) => {
+    const { name } = await jsonBody(c, SpawnBody);
+    await hive.spawn(name);
+    return c.json({ ok: true, agent: hive.state().agents.find((a) => a.name === name) }, 201);
+  });
+  op.post('/agents/:name/rebuild', async (c) => {
+    await hive.rebuild(c.req.param('name'));
+    return c.json({ ok: true });
+  });
+  op.delete('/agents/:name', async (c) => {
+    const purge = ['1', 'true', 'yes'].includes(c.req.query('purge') ?? '');
+    await hive.destroy(c.req.param('name'), { purge });
+    return c.json({ ok: true, purged: purge });
+  });
+  op.post('/auto-update', async (c) => c.json(await hive.autoUpdate()));
+  op.get('/approvals', (c) => c.json({ approvals: hive.ctx.store.listApprovals({ limit: 500 }) }));
+  op.get('/approvals/:id', (c) => {
+    const id = intParam(c, 'id');
+    const a = hive.ctx.store.getApproval(id);
+    return a ? c.json(a) : c.json({ error: `no approval with id ${id}: list them with hive approvals`, code: 'APPROVAL_NOT_FOUND' }, 404);
+  });
+  op.get('/approvals/:id/diff', async (c) => c.json(await hive.diff(intParam(c, 'id'))));
+  op.post('/approvals/:id/approve', async (c) => c.json({ approval: await hive.approve(intParam(c, 'id')) }));
+  op.post('/approvals/:id/deny', async (c) => {
+    const id = intParam(c, 'id');
+    const { reason } = await jsonBody(c, DenyBody);
+    return c.json({ approval: await hive.deny(id, reason) });
+  });
+  op.post('/questions/:id/answer', async (c) => {
+    const id = intParam(c, 'id');
+    const { answer } = await jsonBody(c, AnswerBody);
+    return c.json({ question: hive.answer(id, answer) });
+  });
+  const EventsQuery = z.object({
+    agent: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  });
+  op.get('/events', (c) => {
+    const q = EventsQuery.safeParse({ agent: c.req.query('agent') || undefined, limit: c.req.query('limit') || undefined });
+    if (!q.success) return c.json({ error: `bad query: ${q.error.issues[0]!.message}`, code: 'BAD_REQUEST' }, 400);
+    return c.json({ events: hive.ctx.store.listEvents(q.data) });
+  });
+  if (config.testHooks) {
+    // Test-only: lets browser tests create colliding agents; never on in production.
+    op.post('/test/spawn-unchecked', async (c) => {
+      const { name } = await jsonBody(c, SpawnBody);
+      await hive.spawn(name, { skipPreflight: true });
+      return c.json({ ok: true }, 201);
+    });
+  }
+  app.route('/api', op);
+  return app;
+}

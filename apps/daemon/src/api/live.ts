@@ -1,0 +1,46 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventFrame } from '@hive/protocol';
+import type { Hive } from '../core/hive.js';
+import { safeEqual } from '../core/tokens.js';
+
+/**
+ * The live event socket `/api/events/ws`: a hello with the last event id, any events after
+ * `?after=<id>` (so a reconnecting client misses nothing), then every new event.
+ */
+export function attachEventSocket(server: Server, hive: Hive): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const clients = new Set<WebSocket>();
+  hive.ctx.bus.subscribe((event) => {
+    if (clients.size === 0) return;
+    const frame = JSON.stringify({ kind: 'event', event } satisfies EventFrame);
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    if (url.pathname !== '/api/events/ws') return refuse(socket, 404, 'Not Found');
+    // Cross-site WebSocket hijacking: browsers always send Origin; it must be ours.
+    const origin = req.headers.origin;
+    if (origin && origin !== url.origin) return refuse(socket, 403, 'Forbidden');
+    const token = hive.ctx.config.operatorToken;
+    const given = url.searchParams.get('token') ?? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (token && (!given || !safeEqual(given, token))) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('error', () => clients.delete(ws));
+      const after = Number(url.searchParams.get('after') ?? '');
+      ws.send(JSON.stringify({ kind: 'hello', last_event_id: hive.ctx.store.lastEventId() } satisfies EventFrame));
+      if (Number.isSafeInteger(after) && after > 0)
+        for (const event of hive.ctx.store.listEvents({ afterId: after, limit: 1000 }).reverse())
+          ws.send(JSON.stringify({ kind: 'event', event } satisfies EventFrame));
+    });
+  });
+  return wss;
+}
+
+function refuse(socket: Duplex, code: number, text: string): void {
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { Approval, ApprovalDiff, HiveState } from '@hive/protocol';
+import { ConfigError, defaultStateDir, loadConfig } from './config.js';
+import { HiveClient, HiveClientError } from './client.js';
+
+const program = new Command('hive').description('hyperhive: a control plane for Claude-driven agents').showHelpAfterError();
+
+function client(): HiveClient {
+  const url = process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`;
+  return new HiveClient(url, process.env.HIVE_OPERATOR_TOKEN);
+}
+
+/** Runs a CLI action; a refusal prints the daemon's one-line error and exits 1. */
+function act<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      process.stderr.write(`hive: ${(e as Error).message}\n`);
+      process.exit(e instanceof ConfigError ? 2 : 1);
+    }
+  };
+}
+
+const print = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+program
+  .command('up')
+  .description('start the daemon and dashboard in the foreground (Ctrl-C stops everything it started)')
+  .option('--state <dir>', `state dir (env HIVE_STATE_DIR, default ${defaultStateDir()})`)
+  .addOption(new Option('--runtime <kind>', 'container runtime (env HIVE_RUNTIME)').choices(['process', 'nixos']))
+  .option('--port <n>', 'dashboard port (env HIVE_DASHBOARD_PORT, default 7777)')
+  .option('--bind <addr>', 'listen address (env HIVE_BIND, default 127.0.0.1; wider needs HIVE_OPERATOR_TOKEN)')
+  .action(
+    act(async (o: { state?: string; runtime?: string; port?: string; bind?: string }) => {
+      const config = loadConfig(process.env, { stateDir: o.state, runtime: o.runtime, dashboardPort: o.port, bind: o.bind });
+      const { startDaemon } = await import('./server.js');
+      process.stderr.write(`hive: starting (state ${config.stateDir}, runtime ${config.runtime})…\n`);
+      const d = await startDaemon(config);
+      print(`hyperhive up · dashboard ${d.url}/ · state ${config.stateDir} · runtime ${config.runtime} · manager ${config.managerName}`);
+      let stopping = false;
+      const stop = async (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`hive: ${sig}, stopping agents…\n`);
+        await d.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    }),
+  );
+
+program
+  .command('spawn <name>')
+  .description('spawn an agent (port preflight first)')
+  .action(
+    act(async (name: string) => {
+      process.stderr.write(`hive: spawning ${name}…\n`);
+      const r = await client().request<{ agent?: { port: number } }>('POST', '/api/agents', { body: { name } });
+      print(`spawned ${name}${r.agent ? ` on port ${r.agent.port}` : ''}`);
+    }),
+  );
+
+program
+  .command('rebuild <name>')
+  .description("relock the agent's meta input to applied main and rebuild it")
+  .action(
+    act(async (name: string) => {
+      process.stderr.write(`hive: rebuilding ${name}…\n`);
+      await client().request('POST', `/api/agents/${encodeURIComponent(name)}/rebuild`);
+      print(`rebuilt ${name}`);
+    }),
+  );
+
+program
+  .command('destroy <name>')
+  .description('stop and remove the container (--purge also deletes its repos and state)')
+  .option('--purge', 'also delete proposed/applied/state and the meta input')
+  .action(
+    act(async (name: string, o: { purge?: boolean }) => {
+      await client().request('DELETE', `/api/agents/${encodeURIComponent(name)}${o.purge ? '?purge=1' : ''}`);
+      print(`destroyed ${name}${o.purge ? ' (purged)' : ''}`);
+    }),
+  );
+
+program
+  .command('status')
+  .description('agents, approvals, port conflicts and questions')
+  .option('--json', 'print the GET /api/state JSON')
+  .action(
+    act(async (o: { json?: boolean }) => {
+      const s = await client().request<HiveState>('GET', '/api/state');
+      if (o.json) return print(JSON.stringify(s, null, 2));
+      print(
+        table([
+          ['NAME', 'PORT', 'STATUS', 'MODEL', 'DEPLOYED', 'URL'],
+          ...s.agents.map((a) => [a.name + (a.is_manager ? '*' : ''), String(a.port), a.status, a.model ?? '-', a.deployed_tag ?? '-', a.url]),
+        ]),
+      );
+      for (const c of s.port_conflicts) print(`! port ${c.port} is shared by ${c.agents.join(', ')} — rename one of them`);
+      const pending = s.approvals.filter((a) => a.status === 'pending' || a.status === 'building');
+      if (pending.length) print(`${pending.length} approval(s) waiting: hive approvals`);
+      const open = s.questions.filter((q) => !q.answered);
+      if (open.length) print(`${open.length} open question(s) in the dashboard`);
+    }),
+  );
+
+program
+  .command('approvals')
+  .description('queued and recent approvals')
+  .option('--json', 'print JSON')
+  .action(
+    act(async (o: { json?: boolean }) => {
+      const { approvals } = await client().request<{ approvals: Approval[] }>('GET', '/api/approvals');
+      if (o.json) return print(JSON.stringify(approvals, null, 2));
+      if (!approvals.length) return print('no approvals');
+      print(
+        table([
+          ['ID', 'AGENT', 'KIND', 'STATUS', 'SHA', 'TAG'],
+          ...approvals.map((a) => [String(a.id), a.agent, a.kind, a.status, short(a.sha), a.terminal_tag ?? '-']),
+        ]),
+      );
+    }),
+  );
+
+program
+  .command('diff <id>')
+  .description("an approval's diff against what is deployed")
+  .action(
+    act(async (id: string) => {
+      const d = await client().request<ApprovalDiff>('GET', `/api/approvals/${encodeURIComponent(id)}/diff`);
+      print(d.text);
+    }),
+  );
+
+program
+  .command('approve <id>')
+  .description('approve and wait for the build: exit 0 when deployed, 1 when the build failed')
+  .action(
+    act(async (id: string) => {
+      process.stderr.write(`hive: building approval ${id}…\n`);
+      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${encodeURIComponent(id)}/approve`);
+      if (a.status === 'deployed') return print(`approval ${a.id} for ${a.agent} deployed (${a.terminal_tag})`);
+      process.stderr.write(`hive: approval ${a.id} for ${a.agent} ${a.status}${a.terminal_tag ? ` (${a.terminal_tag})` : ''}:\n${a.note ?? ''}\n`);
+      process.exit(1);
+    }),
+  );
+
+program
+  .command('deny <id>')
+  .description('deny an approval with a reason (planted as an annotated denied/<id> tag)')
+  .requiredOption('--reason <text>', 'why (the manager reads it)')
+  .action(
+    act(async (id: string, o: { reason: string }) => {
+      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${encodeURIComponent(id)}/deny`, {
+        body: { reason: o.reason },
+      });
+      print(`approval ${a.id} for ${a.agent} denied${a.terminal_tag ? ` (${a.terminal_tag})` : ''}`);
+    }),
+  );
+
+program
+  .command('request-apply <name> <sha>')
+  .description("queue a commit of NAME's proposed repo for approval, as the manager (for scripts)")
+  .option('--state <dir>', 'state dir holding the manager token (env HIVE_STATE_DIR)')
+  .action(
+    act(async (name: string, sha: string, o: { state?: string }) => {
+      const c = client();
+      const stateDir = o.state ?? process.env.HIVE_STATE_DIR ?? defaultStateDir();
+      const manager = process.env.HIVE_MANAGER_NAME ?? (await c.request<HiveState>('GET', '/api/state')).manager;
+      const tokenFile = path.join(stateDir, 'state', manager, 'token');
+      let token: string;
+      try {
+        token = readFileSync(tokenFile, 'utf8').trim();
+      } catch {
+        throw new HiveClientError(`cannot read the manager token at ${tokenFile}: pass --state <dir> or set HIVE_STATE_DIR`, 0);
+      }
+      const r = await c.request<{ approval_id: number }>('POST', '/api/agent/request_apply_commit', { body: { name, sha }, token });
+      print(String(r.approval_id));
+    }),
+  );
+
+program
+  .command('auto-update')
+  .description('relock the hyperhive input and rebuild every agent')
+  .action(
+    act(async () => {
+      const r = await client().request<{ rebuilt: string[]; failed: { agent: string; error: string }[] }>('POST', '/api/auto-update');
+      print(`rebuilt: ${r.rebuilt.join(', ') || '-'}`);
+      for (const f of r.failed) process.stderr.write(`hive: ${f.agent}: ${f.error}\n`);
+      if (r.failed.length) process.exit(1);
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,96 @@
+import os from 'node:os';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Where state lives when nothing says otherwise: `$XDG_STATE_HOME/hyperhive` or `~/.local/state/hyperhive`. */
+export function defaultStateDir(): string {
+  const xdg = process.env.XDG_STATE_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.local', 'state'), 'hyperhive');
+}
+
+export const DaemonConfig = z
+  .object({
+    stateDir: z.string().min(1).transform((p) => path.resolve(p)),
+    dashboardPort: port.default(7777),
+    bind: z.string().min(1).default('127.0.0.1'),
+    runtime: z.enum(['process', 'nixos']).default('process'),
+    managerName: z.string().regex(/^[a-z][a-z0-9-]{0,8}$/, 'a valid agent name (1–9 chars, ^[a-z][a-z0-9-]*$)').default('hm1nd'),
+    managerPort: port.default(8000),
+    agentPortBase: port.default(8100),
+    agentPortRange: z.coerce.number().int().min(1).max(10000).default(900),
+    /** Flake URL of the meta flake's `hyperhive` input; the process runtime seeds an offline stand-in when unset. */
+    hyperhiveUrl: z.string().min(1).optional(),
+    operatorToken: z.string().min(16, 'at least 16 characters').optional(),
+    claudeCommand: z.string().min(1).optional(),
+    /** JSON argv of the harness to run per agent (process runtime); default: this repo's agent-harness. */
+    harnessCommand: z.string().optional(),
+    sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    nixosContainerBin: z.string().default('nixos-container'),
+    nixosConfDir: z.string().default('/etc/nixos-containers'),
+    journalctlBin: z.string().default('journalctl'),
+    /** Spawn the manager on start when the state dir has no agents. */
+    spawnManager: z.boolean().default(true),
+    testHooks: z.boolean().default(false),
+    faultAt: z.string().optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const loopback = c.bind === '127.0.0.1' || c.bind === 'localhost' || c.bind === '::1' || c.bind.startsWith('127.');
+    if (!loopback && !c.operatorToken)
+      ctx.addIssue({ code: 'custom', path: ['bind'], message: `binding ${c.bind} needs an operator token: set HIVE_OPERATOR_TOKEN or HIVE_OPERATOR_TOKEN_FILE` });
+    if (c.runtime === 'nixos' && !c.hyperhiveUrl)
+      ctx.addIssue({ code: 'custom', path: ['hyperhiveUrl'], message: 'the nixos runtime needs HIVE_HYPERHIVE_URL (the flake URL the meta flake uses for hyperhive)' });
+  });
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
+
+export class ConfigError extends Error {}
+
+/** Env names → config keys; flags win over env. */
+const ENV: Record<string, keyof z.input<typeof DaemonConfig>> = {
+  HIVE_STATE_DIR: 'stateDir',
+  HIVE_DASHBOARD_PORT: 'dashboardPort',
+  HIVE_BIND: 'bind',
+  HIVE_RUNTIME: 'runtime',
+  HIVE_MANAGER_NAME: 'managerName',
+  HIVE_MANAGER_PORT: 'managerPort',
+  HIVE_AGENT_PORT_BASE: 'agentPortBase',
+  HIVE_AGENT_PORT_RANGE: 'agentPortRange',
+  HIVE_HYPERHIVE_URL: 'hyperhiveUrl',
+  HIVE_OPERATOR_TOKEN: 'operatorToken',
+  HIVE_CLAUDE_CMD: 'claudeCommand',
+  HIVE_HARNESS_CMD: 'harnessCommand',
+  HIVE_SANDBOX: 'sandbox',
+  HIVE_NIXOS_CONTAINER_BIN: 'nixosContainerBin',
+  HIVE_NIXOS_CONF_DIR: 'nixosConfDir',
+  HIVE_JOURNALCTL_BIN: 'journalctlBin',
+  HIVE_FAULT_AT: 'faultAt',
+  HIVE_LOG_LEVEL: 'logLevel',
+};
+
+/** Parses env + flags once; throws ConfigError with one line naming the bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, unknown> = {}): DaemonConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [k, key] of Object.entries(ENV)) if (env[k] !== undefined && env[k] !== '') raw[key] = env[k];
+  if (env.HIVE_OPERATOR_TOKEN_FILE && !raw.operatorToken) {
+    try {
+      raw.operatorToken = readFileSync(env.HIVE_OPERATOR_TOKEN_FILE, 'utf8').trim();
+    } catch (e) {
+      throw new ConfigError(`HIVE_OPERATOR_TOKEN_FILE: cannot read ${env.HIVE_OPERATOR_TOKEN_FILE} (${(e as Error).message})`);
+    }
+  }
+  if (env.HIVE_TEST_HOOKS === '1') raw.testHooks = true;
+  if (env.HIVE_SPAWN_MANAGER === '0') raw.spawnManager = false;
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
+  raw.stateDir ??= defaultStateDir();
+  const r = DaemonConfig.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const key = issue.path.join('.');
+    const envName = Object.entries(ENV).find(([, v]) => v === key)?.[0];
+    throw new ConfigError(`bad config ${envName ?? key}${raw[key] !== undefined ? `=${JSON.stringify(raw[key])}` : ''}: ${issue.message}`);
+  }
+  return r.data;
+}

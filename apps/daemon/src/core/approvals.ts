@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { validateAgentName } from '@hive/core';
+import type { Approval, ApprovalDiff } from '@hive/protocol';
+import {
+  diff,
+  fetchToTag,
+  git,
+  plantDenied,
+  plantDeployed,
+  plantFailed,
+  proposalTag,
+  readTreeReset,
+  resetWorkingTreeToMain,
+  revParse,
+  setupProposed,
+  stampApproved,
+  tagExists,
+  updateRef,
+} from '@hive/gitops';
+import { abortDeploy, finalizeDeploy, prepareDeploy } from '@hive/metaflake';
+import { readHiveSettings } from '@hive/containers';
+import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
+import { APPROVAL_ID_LOCK, META_LOCK, runtimeAgent, type HiveContext } from './context.js';
+import { spawnLocked } from './lifecycle.js';
+
+/** git's empty tree: the "before" of an init approval's diff. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+function requireManager(ctx: HiveContext, caller: string, call: string): void {
+  if (caller !== ctx.config.managerName) throw new ForbiddenError(`${call} is manager-only: ${caller} is not ${ctx.config.managerName}`);
+}
+
+function queued(ctx: HiveContext, a: Approval) {
+  ctx.bus.emit('ApprovalQueued', a.agent, { id: a.id, agent: a.agent, kind: a.kind, sha: a.sha });
+  return { approval_id: a.id, fetched_sha: a.fetched_sha };
+}
+
+/** Manager call: seed a new agent's proposed repo and queue its first approval (approve = spawn). */
+export function requestInitConfig(ctx: HiveContext, caller: string, name: string) {
+  requireManager(ctx, caller, 'request_init_config');
+  validateAgentName(name);
+  return ctx.locks.run(name, async () => {
+    if (ctx.store.getAgent(name)) throw new AgentExistsError(name);
+    const open = ctx.store.listApprovals({ agent: name }).find((a) => a.kind === 'init' && (a.status === 'pending' || a.status === 'building'));
+    if (open) throw new ApprovalResolvedError(open.id, `queued for ${name}'s first config`);
+    const dir = ctx.layout.proposed(name);
+    await setupProposed({ dir, name });
+    const sha = await revParse(dir, 'refs/heads/main');
+    const a = await ctx.locks.run(APPROVAL_ID_LOCK, async () =>
+      ctx.store.insertApproval({ id: ctx.store.nextApprovalId(), agent: name, kind: 'init', commit_ref: sha, fetched_sha: sha }),
+    );
+    return queued(ctx, a);
+  });
+}
+
+/** Manager call: pull `sha` from the agent's proposed repo into applied as proposal/<id> and queue it. */
+export async function requestApplyCommit(ctx: HiveContext, caller: string, name: string, sha: string) {
+  requireManager(ctx, caller, 'request_apply_commit');
+  validateAgentName(name);
+  if (!ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
+  const applied = ctx.layout.applied(name);
+  const a = await ctx.locks.run(APPROVAL_ID_LOCK, async () => {
+    const id = ctx.store.nextApprovalId();
+    const tag = proposalTag(id);
+    // A proposal tag without a row is left from a daemon killed mid-request: that id was never handed out.
+    if (await tagExists(applied, tag)) await git(applied, ['tag', '-d', tag]);
+    const fetched = await fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag });
+    return ctx.store.insertApproval({ id, agent: name, kind: 'apply', commit_ref: sha, fetched_sha: fetched });
+  });
+  return queued(ctx, a);
+}
+
+function getApproval(ctx: HiveContext, id: number): Approval {
+  const a = Number.isSafeInteger(id) && id > 0 ? ctx.store.getApproval(id) : undefined;
+  if (!a) throw new ApprovalNotFoundError(id);
+  return a;
+}
+
+/** `main..proposal/<id>` in the applied repo: every file the deploy would change. */
+export async function approvalDiff(ctx: HiveContext, id: number): Promise<ApprovalDiff> {
+  const a = getApproval(ctx, id);
+  if (a.kind === 'init') return diff(ctx.layout.proposed(a.agent), EMPTY_TREE, a.fetched_sha ?? a.commit_ref);
+  const applied = ctx.layout.applied(a.agent);
+  if (!existsSync(applied)) return { text: '(applied repo is gone: the agent was purged)', files: [], truncated: false };
+  const d = await diff(applied, 'refs/heads/main', `refs/tags/${proposalTag(id)}`);
+  if (d.files.length === 0) return { ...d, text: '(proposal matches currently-deployed tree)' };
+  return d;
+}
+
+function resolved(ctx: HiveContext, a: Approval, r: { status: 'deployed' | 'failed' | 'denied'; terminal_tag: string | null; note: string | null }) {
+  const out = ctx.store.resolveApproval(a.id, r);
+  ctx.bus.emit('ApprovalResolved', a.agent, { id: a.id, agent: a.agent, status: r.status, terminal_tag: r.terminal_tag, note: r.note });
+  return out;
+}
+
+/** Approve: run the build; answers when it ends. A second approve of the same id is a 409, never a second build. */
+export async function approve(ctx: HiveContext, id: number): Promise<Approval> {
+  const a = getApproval(ctx, id);
+  if (a.status !== 'pending') throw new ApprovalResolvedError(id, a.status);
+  return ctx.locks.run(a.agent, async () => {
+    if (!ctx.store.claimForBuild(id)) throw new ApprovalResolvedError(id, getApproval(ctx, id).status);
+    ctx.bus.emit('ApprovalBuilding', a.agent, { id, agent: a.agent });
+    return a.kind === 'init' ? runInit(ctx, a) : runApplyCommit(ctx, a);
+  });
+}
+
+async function runInit(ctx: HiveContext, a: Approval): Promise<Approval> {
+  try {
+    await spawnLocked(ctx, a.agent);
+    return resolved(ctx, a, { status: 'deployed', terminal_tag: 'deployed/0', note: null });
+  } catch (e) {
+    return resolved(ctx, a, { status: 'failed', terminal_tag: null, note: (e as Error).message });
+  }
+}
+
+/**
+ * The tag state machine: approved+building → read-tree the proposal → lock the meta flake to it
+ * (uncommitted) → build → deployed + main fast-forward + meta commit, or failed + tree reset + lock restore.
+ */
+async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> {
+  const name = a.agent;
+  const applied = ctx.layout.applied(name);
+  const sha = a.fetched_sha!;
+  ctx.store.setAgentStatus(name, 'building');
+  await stampApproved(applied, a.id);
+  ctx.fault('after-stamp');
+  await readTreeReset(applied, `refs/tags/${proposalTag(a.id)}`);
+  ctx.fault('after-read-tree');
+  // The meta lock is held from prepare to finalize/abort: flake.lock is uncommitted in between.
+  const result = await ctx.locks.run(META_LOCK, async () => {
+    let error: Error | null = null;
+    try {
+      await prepareDeploy(ctx.meta, { name, sha });
+      ctx.fault('after-prepare');
+      ctx.fault('during-build');
+      await ctx.runtime.update(runtimeAgent(ctx, name));
+    } catch (e) {
+      error = e as Error;
+    }
+    if (!error) {
+      await plantDeployed(applied, a.id);
+      ctx.fault('after-deployed-tag');
+      const oldMain = await revParse(applied, 'refs/heads/main');
+      await updateRef(applied, 'refs/heads/main', sha, oldMain);
+      ctx.fault('after-main-ff');
+      await finalizeDeploy(ctx.meta, { name, id: a.id, sha });
+      ctx.fault('after-finalize');
+      return null;
+    }
+    const message = buildErrorText(error);
+    await plantFailed(applied, a.id, message);
+    await resetWorkingTreeToMain(applied);
+    await abortDeploy(ctx.meta);
+    return message;
+  });
+  const status = (await ctx.runtime.status(name)) === 'running' ? 'running' : 'crashed';
+  if (result === null) {
+    const tag = `deployed/${a.id}`;
+    let model: string | null = null;
+    try {
+      model = (await readHiveSettings(applied)).model;
+    } catch {
+      /* settings unreadable: keep the last known model */
+    }
+    ctx.store.upsertAgent(name, { status, deployed_tag: tag, model });
+    ctx.bus.emit('Rebuilt', name, { agent: name, ok: true, terminal_tag: tag });
+    return resolved(ctx, a, { status: 'deployed', terminal_tag: tag, note: null });
+  }
+  ctx.store.setAgentStatus(name, status);
+  ctx.bus.emit('Rebuilt', name, { agent: name, ok: false, terminal_tag: `failed/${a.id}`, error: result });
+  return resolved(ctx, a, { status: 'failed', terminal_tag: `failed/${a.id}`, note: result });
+}
+
+/** The full build error (nix's stderr when there is one), bounded. */
+function buildErrorText(e: Error): string {
+  const stderr = (e as { stderr?: unknown }).stderr;
+  const text = typeof stderr === 'string' && stderr.trim() ? `${e.message}\n\n${stderr.trim()}` : e.message;
+  return text.length > 16_000 ? text.slice(0, 16_000) + '\n… (truncated)' : text;
+}
+
+/** Deny: annotated denied/<id> carrying the operator's reason. */
+export async function deny(ctx: HiveContext, id: number, reason: string): Promise<Approval> {
+  const a = getApproval(ctx, id);
+  if (a.status !== 'pending') throw new ApprovalResolvedError(id, a.status);
+  return ctx.locks.run(a.agent, async () => {
+    const now = getApproval(ctx, id);
+    if (now.status !== 'pending') throw new ApprovalResolvedError(id, now.status);
+    if (a.kind === 'apply') await plantDenied(ctx.layout.applied(a.agent), id, reason);
+    return resolved(ctx, a, { status: 'denied', terminal_tag: a.kind === 'apply' ? `denied/${id}` : null, note: reason });
+  });
+}

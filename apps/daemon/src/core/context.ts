@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { StateLayout } from '@hive/core';
+import type { ContainerRuntime, RuntimeAgent } from '@hive/containers';
+import type { MetaOptions } from '@hive/metaflake';
+import type { PortOptions } from '@hive/ports';
+import { agentWebPort } from '@hive/ports';
+import type { DaemonConfig } from '../config.js';
+import type { Store } from '../store.js';
+import type { EventBus } from './event-bus.js';
+import type { KeyedMutex } from './locks.js';
+import type { AgentTokens } from './tokens.js';
+
+/** Everything the lifecycle and approval code needs, built once by Hive. */
+export interface HiveContext {
+  config: DaemonConfig;
+  layout: StateLayout;
+  store: Store;
+  bus: EventBus;
+  runtime: ContainerRuntime;
+  tokens: AgentTokens;
+  /** One queue per agent name, plus `meta` for every write to the meta repo and `approval-ids`. */
+  locks: KeyedMutex;
+  log: Logger;
+  meta: MetaOptions;
+  ports: PortOptions;
+  /** The daemon's own URL as agents reach it. */
+  daemonUrl: () => string;
+  /** Env-gated crash point for the fault-injection tests (HIVE_FAULT_AT=<step>); a no-op otherwise. */
+  fault: (step: FaultStep) => void;
+}
+
+export const FAULT_STEPS = [
+  'after-stamp',
+  'after-read-tree',
+  'after-prepare',
+  'during-build',
+  'after-deployed-tag',
+  'after-main-ff',
+  'after-finalize',
+] as const;
+export type FaultStep = (typeof FAULT_STEPS)[number];
+
+export const META_LOCK = 'meta\0';
+export const APPROVAL_ID_LOCK = 'approval-ids\0';
+
+/** The runtime's view of one agent: port, env and paths. */
+export function runtimeAgent(ctx: HiveContext, name: string): RuntimeAgent {
+  const port = agentWebPort(name, ctx.ports);
+  const isManager = name === ctx.config.managerName;
+  const env: Record<string, string> = {
+    HIVE_NAME: name,
+    HIVE_PORT: String(port),
+    HIVE_LABEL: name,
+    HIVE_DASHBOARD_PORT: String(new URL(ctx.daemonUrl()).port),
+    HIVE_TOKEN: ctx.tokens.ensure(name),
+    HIVE_DAEMON_URL: ctx.daemonUrl(),
+    HIVE_IS_MANAGER: isManager ? '1' : '0',
+    HIVE_MANAGER_NAME: ctx.config.managerName,
+  };
+  if (ctx.config.claudeCommand) env.HIVE_CLAUDE_CMD = ctx.config.claudeCommand;
+  return {
+    name,
+    port,
+    isManager,
+    env,
+    flakeRef: `${ctx.layout.metaDir}#${name}`,
+    appliedDir: ctx.layout.applied(name),
+    stateDir: ctx.layout.agentState(name),
+  };
+}

@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { containerName, stateLayout, validateAgentName } from '@hive/core';
+import type { HiveState } from '@hive/protocol';
+import { agentWebPort, findPortConflicts, type PortOptions } from '@hive/ports';
+import { NixosRuntime, ProcessRuntime, type ContainerRuntime } from '@hive/containers';
+import { seedLocalHyperhive } from '@hive/metaflake';
+import type { DaemonConfig } from '../config.js';
+import { Store } from '../store.js';
+import { AgentNotFoundError, QuestionAnsweredError, QuestionNotFoundError } from '../errors.js';
+import { EventBus } from './event-bus.js';
+import { KeyedMutex } from './locks.js';
+import { AgentTokens } from './tokens.js';
+import { InboxDelivery } from './inbox.js';
+import { runtimeAgent, type FaultStep, type HiveContext } from './context.js';
+import * as lifecycle from './lifecycle.js';
+import * as approvals from './approvals.js';
+import { recoverApprovals } from './recovery.js';
+
+/** The default harness: this repo's agent-harness app, run with the same node. */
+function defaultHarnessCommand(): string[] {
+  const entry = fileURLToPath(import.meta.resolve('@hive/agent-harness'));
+  return [process.execPath, path.join(path.dirname(entry), 'main.js')];
+}
+
+export interface HiveOptions {
+  config: DaemonConfig;
+  log: Logger;
+  /** Inject a runtime (tests); default from config.runtime. */
+  runtime?: ContainerRuntime;
+}
+
+/** The daemon's core: composes the libraries into lifecycle, approvals, recovery and state. */
+export class Hive {
+  readonly ctx: HiveContext;
+  readonly inbox: InboxDelivery;
+  private url = '';
+
+  constructor(o: HiveOptions) {
+    const { config, log } = o;
+    const layout = stateLayout(config.stateDir);
+    for (const d of [layout.root, layout.agentsDir, layout.appliedRoot, layout.stateRoot]) mkdirSync(d, { recursive: true });
+    const store = new Store(layout.dbFile);
+    const ports: PortOptions = {
+      managerName: config.managerName,
+      managerPort: config.managerPort,
+      base: config.agentPortBase,
+      range: config.agentPortRange,
+    };
+    const runtime = o.runtime ?? makeRuntime(config, layout.root, log);
+    this.ctx = {
+      config,
+      layout,
+      store,
+      bus: new EventBus(store),
+      runtime,
+      tokens: new AgentTokens(layout.stateRoot),
+      locks: new KeyedMutex(),
+      log,
+      ports,
+      meta: { metaDir: layout.metaDir, appliedRoot: layout.appliedRoot, hyperhiveUrl: config.hyperhiveUrl ?? '', dashboardPort: config.dashboardPort },
+      daemonUrl: () => this.url,
+      fault: (step: FaultStep) => {
+        if (config.faultAt === step) {
+          log.fatal({ step }, 'HIVE_FAULT_AT reached: killing the daemon');
+          process.kill(process.pid, 'SIGKILL');
+        }
+      },
+    };
+    this.inbox = new InboxDelivery(this.ctx);
+    this.ctx.bus.subscribe((e) => this.inbox.onEvent(e));
+    runtime.onCrash((name, info) => {
+      if (!store.getAgent(name)) return;
+      store.setAgentStatus(name, 'crashed');
+      this.ctx.bus.emit('container_crash', name, { agent: name, code: info.code, signal: info.signal, tail: info.tail.slice(-2000) });
+    });
+  }
+
+  /** Called once the HTTP server listens: recover, start agents, spawn the manager on a fresh state dir. */
+  async start(listenUrl: string): Promise<void> {
+    const { ctx } = this;
+    this.url = listenUrl;
+    ctx.meta.dashboardPort = Number(new URL(listenUrl).port);
+    if (!ctx.config.hyperhiveUrl) {
+      // No NixOS here: an offline stand-in keeps the meta flake real (lockable, evaluable).
+      ctx.meta.hyperhiveUrl = (await seedLocalHyperhive(path.join(ctx.layout.root, 'hyperhive-local'))).url;
+    }
+    for (const a of ctx.store.listAgents()) ctx.tokens.ensure(a.name);
+    const { reconciled } = await recoverApprovals(ctx);
+    if (reconciled.length) ctx.log.warn({ reconciled }, 'reconciled approvals left in flight');
+    const agents = ctx.store.listAgents();
+    if (agents.length) await lifecycle.syncMeta(ctx);
+    const known = new Set(await ctx.runtime.list());
+    for (const a of agents) {
+      try {
+        if (!known.has(a.name)) await ctx.runtime.create(runtimeAgent(ctx, a.name));
+        if ((await ctx.runtime.status(a.name)) !== 'running') await lifecycle.startAgent(ctx, a.name);
+        else ctx.store.setAgentStatus(a.name, 'running');
+      } catch (e) {
+        ctx.log.error({ agent: a.name, err: (e as Error).message }, 'agent did not start');
+      }
+    }
+    if (agents.length === 0 && ctx.config.spawnManager) {
+      ctx.log.info({ manager: ctx.config.managerName }, 'fresh state dir: spawning the manager');
+      await lifecycle.spawn(ctx, ctx.config.managerName);
+    }
+    this.inbox.start();
+  }
+
+  async close(): Promise<void> {
+    this.inbox.stop();
+    await this.ctx.runtime.shutdown();
+    this.ctx.store.close();
+  }
+
+  // ── operator actions ──
+  spawn = (name: string, o?: { skipPreflight?: boolean }) => lifecycle.spawn(this.ctx, name, o);
+  rebuild = (name: string) => lifecycle.rebuild(this.ctx, name);
+  destroy = (name: string, o?: { purge?: boolean }) => lifecycle.destroy(this.ctx, name, o);
+  autoUpdate = () => lifecycle.autoUpdate(this.ctx);
+  approve = (id: number) => approvals.approve(this.ctx, id);
+  deny = (id: number, reason: string) => approvals.deny(this.ctx, id, reason);
+  diff = (id: number) => approvals.approvalDiff(this.ctx, id);
+
+  // ── agent calls (caller already authenticated by token) ──
+  requestInitConfig = (caller: string, name: string) => approvals.requestInitConfig(this.ctx, caller, name);
+  requestApplyCommit = (caller: string, name: string, sha: string) => approvals.requestApplyCommit(this.ctx, caller, name, sha);
+
+  askOperator(agent: string, question: string) {
+    const q = this.ctx.store.insertQuestion(agent, question);
+    this.ctx.bus.emit('QuestionAsked', agent, { id: q.id, agent, question });
+    return { question_id: q.id };
+  }
+
+  answer(id: number, answer: string) {
+    const q = Number.isSafeInteger(id) ? this.ctx.store.getQuestion(id) : undefined;
+    if (!q) throw new QuestionNotFoundError(id);
+    if (!this.ctx.store.answerQuestion(id, answer)) throw new QuestionAnsweredError(id);
+    this.ctx.bus.emit('QuestionAnswered', q.agent, { id, agent: q.agent, answer });
+    if (this.ctx.store.getAgent(q.agent))
+      this.inbox.enqueue(q.agent, { kind: 'answer', from: 'operator', text: `the operator answered your question "${q.question.slice(0, 200)}": ${answer}` });
+    return this.ctx.store.getQuestion(id)!;
+  }
+
+  sendMessage(from: string, to: string, text: string) {
+    validateAgentName(to);
+    if (!this.ctx.store.getAgent(to)) throw new AgentNotFoundError(to);
+    const m = this.ctx.store.insertMessage(from, to, text);
+    this.ctx.bus.emit('Message', to, { id: m.id, from, to, text });
+    this.inbox.enqueue(to, { kind: 'message', from, text });
+    return { ok: true as const, id: m.id };
+  }
+
+  /** `GET /api/state`: read from SQLite only, so it stays fast with hundreds of agents. */
+  state(): HiveState {
+    const { store, ports, config } = this.ctx;
+    const rows = store.listAgents();
+    return {
+      agents: rows.map((a) => {
+        const port = agentWebPort(a.name, ports);
+        return {
+          name: a.name,
+          port,
+          status: a.status,
+          model: a.model,
+          deployed_tag: a.deployed_tag,
+          url: `http://127.0.0.1:${port}/`,
+          is_manager: a.name === config.managerName,
+          container: containerName(a.name),
+        };
+      }),
+      approvals: store.listApprovals({ limit: 200 }),
+      port_conflicts: findPortConflicts(
+        rows.map((a) => a.name),
+        ports,
+      ),
+      questions: store.listQuestions(100),
+      messages: store.listMessages(50),
+      manager: config.managerName,
+      runtime: config.runtime,
+    };
+  }
+}
+
+
+function makeRuntime(config: DaemonConfig, root: string, log: Logger): ContainerRuntime {
+  if (config.runtime === 'nixos')
+    return new NixosRuntime({
+      nixosContainerBin: config.nixosContainerBin,
+      journalctlBin: config.journalctlBin,
+      confDir: config.nixosConfDir,
+      stateRoot: root,
+    });
+  const harnessCommand = config.harnessCommand ? (JSON.parse(config.harnessCommand) as string[]) : defaultHarnessCommand();
+  return new ProcessRuntime({ stateRoot: root, harnessCommand, sandbox: config.sandbox, log: (msg) => log.info(msg) });
+}

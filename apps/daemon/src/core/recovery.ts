@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import type { Approval } from '@hive/protocol';
+import { approvalStateFromTags, plantFailed, readTreeReset, resetWorkingTreeToMain, revParse, updateRef } from '@hive/gitops';
+import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy } from '@hive/metaflake';
+import { META_LOCK, type HiveContext } from './context.js';
+
+export const INTERRUPTED_NOTE = 'hive-c0re stopped during the build (daemon restart); nothing was deployed — request it again';
+
+/**
+ * On start: every approval the DB does not show as resolved is reconciled from the tags
+ * (the tags are the truth). A build with no terminal tag is failed with a note; the applied
+ * tree goes back to main and the meta lock back to its last commit.
+ */
+export async function recoverApprovals(ctx: HiveContext): Promise<{ reconciled: number[] }> {
+  const reconciled: number[] = [];
+  for (const a of ctx.store.unresolvedApprovals()) {
+    const changed = await ctx.locks.run(a.agent, () => (a.kind === 'init' ? recoverInit(ctx, a) : recoverApply(ctx, a)));
+    if (changed) reconciled.push(a.id);
+  }
+  // A meta lock left uncommitted by a killed build is never a deploy: restore it.
+  if (existsSync(ctx.layout.metaDir)) await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
+  return { reconciled };
+}
+
+function finish(ctx: HiveContext, a: Approval, status: 'deployed' | 'failed' | 'denied', terminal_tag: string | null, note: string | null) {
+  ctx.store.resolveApproval(a.id, { status, terminal_tag, note });
+  ctx.bus.emit('ApprovalResolved', a.agent, { id: a.id, agent: a.agent, status, terminal_tag, note, recovered: true });
+  ctx.log.warn({ approval: a.id, agent: a.agent, status }, 'recovered approval from tags');
+}
+
+async function recoverInit(ctx: HiveContext, a: Approval): Promise<boolean> {
+  if (a.status !== 'building') return false;
+  if (ctx.store.getAgent(a.agent)) finish(ctx, a, 'deployed', 'deployed/0', null);
+  else finish(ctx, a, 'failed', null, INTERRUPTED_NOTE);
+  return true;
+}
+
+async function recoverApply(ctx: HiveContext, a: Approval): Promise<boolean> {
+  const applied = ctx.layout.applied(a.agent);
+  if (!existsSync(applied)) {
+    finish(ctx, a, 'failed', null, 'the applied repo is gone (agent purged)');
+    return true;
+  }
+  const tags = await approvalStateFromTags(applied, a.id);
+  if (tags.status === 'pending' && a.status === 'pending') return false;
+  const sha = a.fetched_sha!;
+  switch (tags.status) {
+    case 'deployed': {
+      // The build passed before the crash: finish what run_apply_commit had left.
+      const main = await revParse(applied, 'refs/heads/main');
+      if (main !== sha) await updateRef(applied, 'refs/heads/main', sha, main);
+      await readTreeReset(applied, 'refs/heads/main');
+      await ctx.locks.run(META_LOCK, async () => {
+        await abortDeploy(ctx.meta);
+        if ((await lockedRev(ctx.meta.metaDir, a.agent)) !== sha) {
+          await prepareDeploy(ctx.meta, { name: a.agent, sha });
+          await finalizeDeploy(ctx.meta, { name: a.agent, id: a.id, sha });
+        }
+      });
+      ctx.store.upsertAgent(a.agent, { deployed_tag: tags.terminalTag });
+      finish(ctx, a, 'deployed', tags.terminalTag, null);
+      return true;
+    }
+    case 'failed':
+    case 'denied':
+      await resetWorkingTreeToMain(applied);
+      await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
+      finish(ctx, a, tags.status, tags.terminalTag, tags.note);
+      return true;
+    default:
+      // building, pending-with-DB-building, or absent: the build never finished.
+      if (tags.status !== 'absent') await plantFailed(applied, a.id, INTERRUPTED_NOTE);
+      await resetWorkingTreeToMain(applied);
+      await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
+      finish(ctx, a, 'failed', tags.status !== 'absent' ? `failed/${a.id}` : null, INTERRUPTED_NOTE);
+      return true;
+  }
+}

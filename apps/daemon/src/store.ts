@@ -1,0 +1,208 @@
+import Database from 'better-sqlite3';
+import type { Approval, ApprovalKind, ApprovalStatus, AgentMessage, AgentStatus, EventType, HiveEvent, Question } from '@hive/protocol';
+
+/** Versioned migrations: index + 1 is the schema version stored in `PRAGMA user_version`. */
+const MIGRATIONS = [
+  `CREATE TABLE agents (
+     name TEXT PRIMARY KEY, status TEXT NOT NULL, model TEXT, deployed_tag TEXT,
+     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE approvals (
+     id INTEGER PRIMARY KEY, agent TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+     commit_ref TEXT NOT NULL, fetched_sha TEXT, terminal_tag TEXT, note TEXT,
+     created_at TEXT NOT NULL, resolved_at TEXT);
+   CREATE INDEX approvals_agent ON approvals(agent, id);
+   CREATE INDEX approvals_status ON approvals(status);
+   CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, type TEXT NOT NULL, agent TEXT, data TEXT NOT NULL);
+   CREATE INDEX events_agent ON events(agent, id);
+   CREATE TABLE questions (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, question TEXT NOT NULL, answer TEXT,
+     created_at TEXT NOT NULL, answered_at TEXT);
+   CREATE TABLE messages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, from_agent TEXT NOT NULL, to_agent TEXT NOT NULL, text TEXT NOT NULL,
+     created_at TEXT NOT NULL);
+   CREATE TABLE inbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, item TEXT NOT NULL,
+     created_at TEXT NOT NULL, delivered_at TEXT);
+   CREATE INDEX inbox_pending ON inbox(agent, delivered_at);`,
+];
+
+export interface AgentRow {
+  name: string;
+  status: AgentStatus;
+  model: string | null;
+  deployed_tag: string | null;
+  created_at: string;
+}
+
+const now = () => new Date().toISOString();
+
+type ApprovalRow = Omit<Approval, 'sha'>;
+const toApproval = (r: ApprovalRow): Approval => ({ ...r, sha: r.fetched_sha ?? r.commit_ref });
+
+/** The daemon's SQLite state (WAL): a mirror of what the tags say, plus events, questions, messages, inbox. */
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a killed process; only a power cut can lose the last commit.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ── agents ──
+  listAgents(): AgentRow[] {
+    return this.db.prepare('SELECT name, status, model, deployed_tag, created_at FROM agents ORDER BY name').all() as AgentRow[];
+  }
+  getAgent(name: string): AgentRow | undefined {
+    return this.db.prepare('SELECT name, status, model, deployed_tag, created_at FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
+  }
+  upsertAgent(name: string, fields: Partial<Omit<AgentRow, 'name' | 'created_at'>>): void {
+    const t = now();
+    this.db
+      .prepare(
+        `INSERT INTO agents (name, status, model, deployed_tag, created_at, updated_at) VALUES (@name, @status, @model, @deployed_tag, @t, @t)
+         ON CONFLICT(name) DO UPDATE SET
+           status = coalesce(@status, status), model = coalesce(@model, model),
+           deployed_tag = coalesce(@deployed_tag, deployed_tag), updated_at = @t`,
+      )
+      .run({ name, status: fields.status ?? 'stopped', model: fields.model ?? null, deployed_tag: fields.deployed_tag ?? null, t });
+  }
+  setAgentStatus(name: string, status: AgentStatus): void {
+    this.db.prepare('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?').run(status, now(), name);
+  }
+  deleteAgent(name: string): void {
+    this.db.prepare('DELETE FROM agents WHERE name = ?').run(name);
+  }
+
+  // ── approvals ──
+  nextApprovalId(): number {
+    const r = this.db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM approvals').get() as { id: number };
+    return r.id;
+  }
+  insertApproval(a: { id: number; agent: string; kind: ApprovalKind; commit_ref: string; fetched_sha: string | null }): Approval {
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, agent, kind, status, commit_ref, fetched_sha, created_at) VALUES (@id, @agent, @kind, 'pending', @commit_ref, @fetched_sha, @t)`,
+      )
+      .run({ ...a, t: now() });
+    return this.getApproval(a.id)!;
+  }
+  getApproval(id: number): Approval | undefined {
+    const r = this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+    return r && toApproval(r);
+  }
+  listApprovals(o: { limit?: number; agent?: string } = {}): Approval[] {
+    const rows = (
+      o.agent
+        ? this.db.prepare('SELECT * FROM approvals WHERE agent = ? ORDER BY id DESC LIMIT ?').all(o.agent, o.limit ?? 200)
+        : this.db.prepare('SELECT * FROM approvals ORDER BY id DESC LIMIT ?').all(o.limit ?? 200)
+    ) as ApprovalRow[];
+    return rows.map(toApproval);
+  }
+  /** Approvals the tags may have moved past (pending or building), oldest first. */
+  unresolvedApprovals(): Approval[] {
+    return (this.db.prepare("SELECT * FROM approvals WHERE status IN ('pending','building') ORDER BY id").all() as ApprovalRow[]).map(toApproval);
+  }
+  /** pending → building, atomically: false when it was not pending (a second approve). */
+  claimForBuild(id: number): boolean {
+    return this.db.prepare("UPDATE approvals SET status = 'building' WHERE id = ? AND status = 'pending'").run(id).changes === 1;
+  }
+  /** pending → denied/… only when still pending. */
+  claimPending(id: number, status: ApprovalStatus): boolean {
+    return this.db.prepare('UPDATE approvals SET status = ? WHERE id = ? AND status = ?').run(status, id, 'pending').changes === 1;
+  }
+  resolveApproval(id: number, r: { status: ApprovalStatus; terminal_tag: string | null; note: string | null }): Approval {
+    this.db
+      .prepare('UPDATE approvals SET status = @status, terminal_tag = @terminal_tag, note = @note, resolved_at = @t WHERE id = @id')
+      .run({ id, ...r, t: now() });
+    return this.getApproval(id)!;
+  }
+
+  // ── events ──
+  insertEvent(type: EventType, agent: string | null, data: Record<string, unknown>): HiveEvent {
+    const ts = now();
+    const info = this.db.prepare('INSERT INTO events (ts, type, agent, data) VALUES (?, ?, ?, ?)').run(ts, type, agent, JSON.stringify(data));
+    return { id: Number(info.lastInsertRowid), ts, type, agent, data };
+  }
+  listEvents(o: { agent?: string; limit?: number; afterId?: number } = {}): HiveEvent[] {
+    const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
+    const rows = (
+      o.agent
+        ? this.db.prepare('SELECT * FROM events WHERE agent = ? AND id > ? ORDER BY id DESC LIMIT ?').all(o.agent, o.afterId ?? 0, limit)
+        : this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?').all(o.afterId ?? 0, limit)
+    ) as { id: number; ts: string; type: EventType; agent: string | null; data: string }[];
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+  lastEventId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+  }
+
+  // ── questions ──
+  insertQuestion(agent: string, question: string): Question {
+    const info = this.db.prepare('INSERT INTO questions (agent, question, created_at) VALUES (?, ?, ?)').run(agent, question, now());
+    return this.getQuestion(Number(info.lastInsertRowid))!;
+  }
+  getQuestion(id: number): Question | undefined {
+    const r = this.db.prepare('SELECT * FROM questions WHERE id = ?').get(id) as
+      | { id: number; agent: string; question: string; answer: string | null; created_at: string }
+      | undefined;
+    return r && { id: r.id, agent: r.agent, question: r.question, answer: r.answer, answered: r.answer !== null, created_at: r.created_at };
+  }
+  listQuestions(limit = 100): Question[] {
+    const ids = this.db.prepare('SELECT id FROM questions ORDER BY answer IS NOT NULL, id DESC LIMIT ?').all(limit) as { id: number }[];
+    return ids.map((r) => this.getQuestion(r.id)!);
+  }
+  /** Records an answer once: false when already answered. */
+  answerQuestion(id: number, answer: string): boolean {
+    return this.db.prepare('UPDATE questions SET answer = ?, answered_at = ? WHERE id = ? AND answer IS NULL').run(answer, now(), id).changes === 1;
+  }
+
+  // ── messages ──
+  insertMessage(from: string, to: string, text: string): AgentMessage {
+    const created_at = now();
+    const info = this.db.prepare('INSERT INTO messages (from_agent, to_agent, text, created_at) VALUES (?, ?, ?, ?)').run(from, to, text, created_at);
+    return { id: Number(info.lastInsertRowid), from, to, text, created_at };
+  }
+  listMessages(limit = 100): AgentMessage[] {
+    return this.db
+      .prepare('SELECT id, from_agent AS "from", to_agent AS "to", text, created_at FROM messages ORDER BY id DESC LIMIT ?')
+      .all(limit) as AgentMessage[];
+  }
+
+  // ── inbox (at-least-once delivery to harnesses) ──
+  enqueueInbox(agent: string, item: unknown): number {
+    return Number(this.db.prepare('INSERT INTO inbox (agent, item, created_at) VALUES (?, ?, ?)').run(agent, JSON.stringify(item), now()).lastInsertRowid);
+  }
+  pendingInbox(agent: string): { id: number; item: unknown }[] {
+    return (this.db.prepare('SELECT id, item FROM inbox WHERE agent = ? AND delivered_at IS NULL ORDER BY id').all(agent) as { id: number; item: string }[]).map(
+      (r) => ({ id: r.id, item: JSON.parse(r.item) }),
+    );
+  }
+  agentsWithPendingInbox(): string[] {
+    return (this.db.prepare('SELECT DISTINCT agent FROM inbox WHERE delivered_at IS NULL').all() as { agent: string }[]).map((r) => r.agent);
+  }
+  markDelivered(id: number): void {
+    this.db.prepare('UPDATE inbox SET delivered_at = ? WHERE id = ?').run(now(), id);
+  }
+  dropInbox(agent: string): void {
+    this.db.prepare('DELETE FROM inbox WHERE agent = ?').run(agent);
+  }
+}
