@@ -74,9 +74,15 @@ export class NixosRuntime implements ContainerRuntime {
 
   async start(agent: RuntimeAgent): Promise<void> {
     const c = containerName(agent.name);
-    this.watch.expectUp(agent.name);
+    this.watch.intend(agent.name, 'running');
     this.crashed.delete(agent.name);
-    await this.run(this.bin, ['start', c]);
+    try {
+      await this.run(this.bin, ['start', c]);
+    } catch (e) {
+      this.watch.forget(agent.name);
+      throw e;
+    }
+    this.watch.confirm(agent.name, 'running');
     this.watch.start();
   }
 
@@ -155,13 +161,14 @@ export class NixosRuntime implements ContainerRuntime {
 
   private async stopping(name: string, action: 'stop' | 'destroy'): Promise<void> {
     const c = containerName(name);
-    this.watch.expectDown(name);
+    this.watch.intend(name, 'stopped');
     try {
       await this.run(this.bin, [action, c], { allowMissing: action === 'destroy' });
     } catch (e) {
-      this.watch.expectUp(name); // it may still be running: a later exit is news again
+      this.watch.forget(name); // it may still be running: a later exit is news again
       throw e;
     }
+    this.watch.confirm(name, 'stopped');
   }
 
   private async pollStatuses(): Promise<Map<string, 'running' | 'stopped'>> {

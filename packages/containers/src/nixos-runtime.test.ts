@@ -1,0 +1,231 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidNameError } from '@hive/core';
+import { snapshotTree, tempDir } from '@hive/testkit';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BuildError, ContainerToolNotFoundError, InvalidFlakeRefError } from './errors.js';
+import { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
+import { readNspawnFlags } from './nspawn-conf.js';
+import type { CrashInfo, RuntimeAgent } from './runtime.js';
+import { fakeNixosContainerPath, fakeNixosRuntimeOptions, readFakeLog, setFakeContainerStatus } from './testing.js';
+
+const runtimes: NixosRuntime[] = [];
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((r) => r.shutdown()));
+});
+
+function setup(extra: Partial<NixosRuntimeOptions> = {}) {
+  const dir = tempDir('hive-nixos-');
+  const stateRoot = path.join(dir, 'hive');
+  const fake = fakeNixosRuntimeOptions(dir);
+  const runtime = new NixosRuntime({ ...fake, stateRoot, pollIntervalMs: 0, ...extra, env: { ...fake.env, ...extra.env } });
+  runtimes.push(runtime);
+  const calls = (o?: { ignore?: string[] }) => readFakeLog(fake.env.FAKE_NIXOS_CONTAINER_LOG, o);
+  return { dir, stateRoot, runtime, env: fake.env, confDir: fake.confDir, calls };
+}
+
+function agent(stateRoot: string, name: string, isManager = false): RuntimeAgent {
+  return {
+    name,
+    port: isManager ? 8000 : 8202,
+    isManager,
+    env: {},
+    flakeRef: `${stateRoot}/meta#${name}`,
+    appliedDir: `${stateRoot}/applied/${name}`,
+    stateDir: `${stateRoot}/state/${name}`,
+  };
+}
+
+describe('NixosRuntime lifecycle', () => {
+  it('runs create → start → update → stop → destroy as exactly these nixos-container calls', async () => {
+    const { stateRoot, runtime, calls } = setup();
+    const m = agent(stateRoot, 'hm1nd', true);
+    await runtime.create(m);
+    await runtime.start(m);
+    await runtime.update(m);
+    await runtime.stop('hm1nd');
+    await runtime.destroy('hm1nd');
+    expect(calls()).toEqual([
+      ['create', 'h-hm1nd', '--flake', `${stateRoot}/meta#hm1nd`],
+      ['start', 'h-hm1nd'],
+      ['update', 'h-hm1nd', '--flake', `${stateRoot}/meta#hm1nd`],
+      ['stop', 'h-hm1nd'],
+      ['destroy', 'h-hm1nd'],
+    ]);
+  });
+
+  it('writes the manager binds into the conf nixos-container created, and keeps them and its lines across a rebuild', async () => {
+    const { stateRoot, runtime, confDir } = setup();
+    const m = agent(stateRoot, 'hm1nd', true);
+    await runtime.create(m);
+    const file = path.join(confDir, 'h-hm1nd.conf');
+    expect(runtime.confFile('hm1nd')).toBe(file);
+    const expected = [
+      `--bind=${stateRoot}/agents:/agents`,
+      `--bind-ro=${stateRoot}/applied:/applied`,
+      `--bind-ro=${stateRoot}/meta:/meta`,
+      `--bind=${stateRoot}/state/hm1nd:/state`,
+    ];
+    expect(await readNspawnFlags(file)).toEqual(expected);
+    const afterCreate = readFileSync(file, 'utf8');
+    expect(afterCreate.split('\n').slice(0, 6)).toEqual(['PRIVATE_NETWORK=0', 'HOST_ADDRESS=', 'LOCAL_ADDRESS=', 'HOST_BRIDGE=', 'HOST_PORT=', 'AUTO_START=0']);
+    await runtime.update(m);
+    await runtime.update(m);
+    expect(readFileSync(file, 'utf8')).toBe(afterCreate);
+    for (const d of ['agents', 'applied', 'meta', 'state/hm1nd']) expect(existsSync(path.join(stateRoot, d))).toBe(true);
+  });
+
+  it('gives a plain agent only its own state bind and creates that dir', async () => {
+    const { stateRoot, runtime, confDir } = setup();
+    await runtime.create(agent(stateRoot, 'coder'));
+    expect(await readNspawnFlags(path.join(confDir, 'h-coder.conf'))).toEqual([`--bind=${stateRoot}/state/coder:/state`]);
+    expect(existsSync(path.join(stateRoot, 'state', 'coder'))).toBe(true);
+    expect(existsSync(path.join(stateRoot, 'agents'))).toBe(false);
+  });
+
+  it('reports status, lists only h-* containers without the prefix, and treats a vanished container as absent', async () => {
+    const { stateRoot, runtime, env } = setup();
+    expect(await runtime.status('coder')).toBe('absent');
+    await runtime.create(agent(stateRoot, 'coder'));
+    expect(await runtime.status('coder')).toBe('stopped');
+    await runtime.start(agent(stateRoot, 'coder'));
+    expect(await runtime.status('coder')).toBe('running');
+    await runtime.create(agent(stateRoot, 'atlas'));
+    await execa(fakeNixosContainerPath, ['create', 'webserver'], { cwd: '/', env });
+    expect(await runtime.list()).toEqual(['atlas', 'coder']);
+    await runtime.destroy('atlas');
+    await runtime.destroy('atlas'); // already gone: still destroyed
+    expect(await runtime.status('atlas')).toBe('absent');
+    expect(await runtime.list()).toEqual(['coder']);
+  });
+
+  it('reads logs with journalctl -M h-<n> -n <lines> --no-pager', async () => {
+    const { stateRoot, runtime, env } = setup();
+    await runtime.create(agent(stateRoot, 'coder'));
+    await runtime.start(agent(stateRoot, 'coder'));
+    const text = await runtime.logs('coder', { lines: 5 });
+    expect(text).toMatch(/h-coder Started container/);
+    expect(readFakeLog(env.FAKE_JOURNALCTL_LOG)).toEqual([['-M', 'h-coder', '-n', '5', '--no-pager']]);
+  });
+});
+
+describe('NixosRuntime build failures', () => {
+  it('turns a failed update into BuildError carrying nix stderr, after writing the flags', async () => {
+    const stderr = 'building...\nerror: attribute \'hive\' missing\n       at /meta/flake.nix:12:5\n';
+    const { stateRoot, runtime, calls } = setup({ env: { FAKE_NIXOS_CONTAINER_FAIL: 'update', FAKE_NIXOS_CONTAINER_STDERR: stderr } });
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    const err = await runtime.update(c).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    const b = err as BuildError;
+    expect([b.code, b.status, b.agent]).toEqual(['BUILD_FAILED', 500, 'coder']);
+    expect(b.message).toBe("error: attribute 'hive' missing");
+    expect(b.stderr).toBe(stderr.trimEnd());
+    expect(calls().map((a) => a[0])).toEqual(['create', 'update']);
+  });
+
+  it("uses the fake's default nix-like error when no text is given, and fails create the same way", async () => {
+    const { stateRoot, runtime } = setup({ env: { FAKE_NIXOS_CONTAINER_FAIL: 'create' } });
+    const err = (await runtime.create(agent(stateRoot, 'coder')).catch((e: unknown) => e)) as BuildError;
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.message).toMatch(/^error: The option `hive\.bogus' does not exist/);
+    expect(err.stderr).toMatch(/show-trace/);
+  });
+
+  it('says which tool is missing when the binary is not installed', async () => {
+    const { runtime } = setup({ nixosContainerBin: '/nonexistent/nixos-container' });
+    await expect(runtime.list()).rejects.toThrow(ContainerToolNotFoundError);
+    await expect(runtime.list()).rejects.toThrow(/\/nonexistent\/nixos-container not found/);
+  });
+});
+
+describe('NixosRuntime input checks', () => {
+  it.each(['..', '/x', 'A', '-a', 'abcdefghij', '../x'])('refuses the name %j before running anything or touching disk', async (name) => {
+    const { dir, stateRoot, runtime, calls, env } = setup();
+    const before = await snapshotTree(dir);
+    const a = { ...agent(stateRoot, 'coder'), name };
+    for (const op of [
+      () => runtime.create(a),
+      () => runtime.update(a),
+      () => runtime.start(a),
+      () => runtime.stop(name),
+      () => runtime.destroy(name),
+      () => runtime.status(name),
+      () => runtime.logs(name),
+    ])
+      await expect(op()).rejects.toThrow(InvalidNameError);
+    expect(calls()).toEqual([]);
+    expect(readFakeLog(env.FAKE_JOURNALCTL_LOG)).toEqual([]);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it.each(['', '--impure', '/meta', '/meta#', 'a b#c'])('refuses the flake ref %j before running anything', async (flakeRef) => {
+    const { dir, stateRoot, runtime, calls } = setup();
+    const before = await snapshotTree(dir);
+    await expect(runtime.create({ ...agent(stateRoot, 'coder'), flakeRef })).rejects.toThrow(InvalidFlakeRefError);
+    await expect(runtime.update({ ...agent(stateRoot, 'coder'), flakeRef })).rejects.toThrow(InvalidFlakeRefError);
+    expect(calls()).toEqual([]);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+});
+
+describe('NixosRuntime crash detection', () => {
+  function crashes(runtime: NixosRuntime) {
+    const seen: { name: string; info: CrashInfo }[] = [];
+    runtime.onCrash((name, info) => seen.push({ name, info }));
+    return seen;
+  }
+
+  it('reports a container that stops behind its back, with exit code and journal tail', async () => {
+    const { stateRoot, runtime, env } = setup({ pollIntervalMs: 40 });
+    const seen = crashes(runtime);
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    await runtime.start(c);
+    setFakeContainerStatus({ stateDir: env.FAKE_NIXOS_CONTAINER_STATE, container: 'h-coder', status: 'down', exitCode: 137 });
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
+    expect(seen[0]!.name).toBe('coder');
+    expect(seen[0]!.info.code).toBe(137);
+    expect(seen[0]!.info.tail).toMatch(/Started container/);
+    expect(readFakeLog(env.FAKE_SYSTEMCTL_LOG)).toContainEqual(['show', 'container@h-coder', '--property=ExecMainStatus', '--value']);
+    expect(await runtime.status('coder')).toBe('crashed');
+    await runtime.start(c);
+    expect(await runtime.status('coder')).toBe('running');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('stays quiet when the container was stopped or destroyed through the runtime', async () => {
+    const { stateRoot, runtime } = setup({ pollIntervalMs: 0 });
+    const seen = crashes(runtime);
+    const c = agent(stateRoot, 'coder');
+    const d = agent(stateRoot, 'atlas');
+    for (const a of [c, d]) {
+      await runtime.create(a);
+      await runtime.start(a);
+    }
+    await runtime.pollNow();
+    await runtime.stop('coder');
+    await runtime.destroy('atlas');
+    await runtime.pollNow();
+    await runtime.pollNow();
+    expect(seen).toEqual([]);
+    expect(await runtime.status('coder')).toBe('stopped');
+  });
+
+  it('detects a crash after a restart that followed a deliberate stop', async () => {
+    const { stateRoot, runtime, env } = setup({ pollIntervalMs: 0 });
+    const seen = crashes(runtime);
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    await runtime.start(c);
+    await runtime.pollNow();
+    await runtime.stop('coder');
+    await runtime.pollNow();
+    await runtime.start(c);
+    await runtime.pollNow();
+    setFakeContainerStatus({ stateDir: env.FAKE_NIXOS_CONTAINER_STATE, container: 'h-coder', status: 'down', exitCode: 1 });
+    await runtime.pollNow();
+    await expect.poll(() => seen.map((s) => s.name)).toEqual(['coder']);
+  });
+});
