@@ -1,0 +1,1 @@
+import './hive-harness-app.js';
