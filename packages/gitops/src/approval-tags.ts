@@ -67,12 +67,14 @@ export async function plantDeployed(repo: string, id: number): Promise<void> {
 /** Plants failed/<id> at the proposal, annotated with the build error. */
 export async function plantFailed(repo: string, id: number, error: string): Promise<void> {
   const sha = await revParse(repo, proposalTag(id));
+  await refuseIfResolved(repo, id); // before writing the tag object, so a refusal leaves no trace
   await plantTerminal(repo, id, 'failed', await makeTagObject(repo, failedTag(id), sha, error));
 }
 
 /** Plants denied/<id> at the proposal, annotated with the operator's reason. */
 export async function plantDenied(repo: string, id: number, reason: string): Promise<void> {
   const sha = await revParse(repo, proposalTag(id));
+  await refuseIfResolved(repo, id); // before writing the tag object, so a refusal leaves no trace
   await plantTerminal(repo, id, 'denied', await makeTagObject(repo, deniedTag(id), sha, reason));
 }
 

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { commitFiles, git as tgit, initRepo as initTestRepo, snapshotTree, tempDir } from '@hive/testkit';
+import { describe, expect, it } from 'vitest';
+import { setupApplied } from './applied.js';
+import { PreOverhaulLayoutError, RefNotFoundError } from './errors.js';
+import { git } from './git.js';
+import { setupProposed } from './proposed.js';
+
+async function layout(name = 'coder') {
+  const root = tempDir();
+  const proposedDir = path.join(root, 'agents', name, 'config');
+  await setupProposed({ dir: proposedDir, name });
+  return { root, proposedDir, dir: path.join(root, 'applied', name) };
+}
+
+describe('setupApplied', () => {
+  it("creates applied from proposed's main, checked out, and tags deployed/0", async () => {
+    const { proposedDir, dir } = await layout();
+    const main = await git(proposedDir, ['rev-parse', 'refs/heads/main']);
+    expect(await setupApplied({ dir, proposedDir })).toEqual({ created: true });
+    expect(await git(dir, ['rev-parse', 'refs/heads/main'])).toBe(main);
+    expect(await git(dir, ['rev-parse', 'refs/tags/deployed/0'])).toBe(main);
+    expect(await git(dir, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    expect(readFileSync(path.join(dir, 'agent.nix'), 'utf8')).toBe(readFileSync(path.join(proposedDir, 'agent.nix'), 'utf8'));
+    // No leftovers from building it beside the target.
+    expect(readdirSync(path.dirname(dir))).toEqual(['coder']);
+  });
+
+  it('is a no-op when deployed/0 already exists', async () => {
+    const { proposedDir, dir } = await layout();
+    await setupApplied({ dir, proposedDir });
+    await commitFiles(proposedDir, { 'agent.nix': '{ ... }: { }\n' }, 'manager edit');
+    const before = await snapshotTree(dir);
+    expect(await setupApplied({ dir, proposedDir })).toEqual({ created: false });
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it('treats an existing empty dir as fresh', async () => {
+    const { proposedDir, dir } = await layout();
+    mkdirSync(dir, { recursive: true });
+    expect(await setupApplied({ dir, proposedDir })).toEqual({ created: true });
+    expect(await git(dir, ['tag', '--list'])).toBe('deployed/0');
+  });
+
+  it('refuses a pre-overhaul applied repo (no deployed/0) with the destroy --purge hint, changing nothing', async () => {
+    const { root, proposedDir, dir } = await layout();
+    await initTestRepo(dir);
+    await commitFiles(dir, { 'flake.nix': '{ old wrapper }' }, 'old layout');
+    const before = await snapshotTree(root);
+    const err = await setupApplied({ dir, proposedDir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PreOverhaulLayoutError);
+    expect(err).toMatchObject({ code: 'PRE_OVERHAUL_LAYOUT', status: 409 });
+    expect((err as Error).message).toContain('run `hive destroy coder --purge`');
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+
+  it('refuses a non-empty dir that is not a repo, changing nothing', async () => {
+    const { root, proposedDir, dir } = await layout();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'stray'), 'x');
+    const before = await snapshotTree(root);
+    await expect(setupApplied({ dir, proposedDir })).rejects.toBeInstanceOf(PreOverhaulLayoutError);
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+
+  it('throws RefNotFoundError when proposed has no main, and creates nothing', async () => {
+    const root = tempDir();
+    const proposedDir = await initTestRepo(path.join(root, 'proposed'));
+    await commitFiles(proposedDir, { 'a.txt': 'a' });
+    await tgit(proposedDir, ['branch', '-m', 'main', 'other']);
+    const dir = path.join(root, 'applied', 'x');
+    await expect(setupApplied({ dir, proposedDir })).rejects.toBeInstanceOf(RefNotFoundError);
+    expect(existsSync(path.join(root, 'applied'))).toBe(false);
+  });
+});
