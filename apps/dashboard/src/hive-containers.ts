@@ -18,11 +18,15 @@ export class HiveContainers extends LitElement {
         list-style: none;
         margin: 0;
         padding: 0;
-      }
-      li {
         display: grid;
         grid-template-columns: minmax(7rem, 1.2fr) 4.5rem 6.5rem minmax(7rem, 1fr) minmax(6rem, 1fr) auto;
-        gap: 0.4rem 1rem;
+        column-gap: 1rem;
+      }
+      li {
+        grid-column: 1 / -1;
+        display: grid;
+        grid-template-columns: subgrid;
+        row-gap: 0.4rem;
         align-items: center;
         padding: 0.45rem 0;
         border-top: 1px dashed var(--line);
@@ -78,9 +82,16 @@ export class HiveContainers extends LitElement {
         display: none;
         color: var(--dim);
       }
+      li.empty {
+        display: block;
+      }
       @media (max-width: 760px) {
+        ul {
+          grid-template-columns: 1fr 1fr;
+        }
         li {
           grid-template-columns: 1fr 1fr;
+          column-gap: 1rem;
         }
         li.head {
           display: none;
