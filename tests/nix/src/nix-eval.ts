@@ -15,9 +15,15 @@ export function repoPath(rel: string): string {
   return nixPath(path.join(repoRoot, rel));
 }
 
+export interface EvalOptions {
+  /** Let the evaluation write to the store (builtins.toFile), e.g. to run a rendered script. */
+  writeStore?: boolean;
+}
+
 /** Evaluates a Nix expression strictly and returns its JSON value. */
-export async function evalJson<T = unknown>(expr: string): Promise<T> {
-  const { stdout } = await runNix(['--eval', '--strict', '--json', '-E', expr], { cwd: repoRoot, bin: 'nix-instantiate' });
+export async function evalJson<T = unknown>(expr: string, options: EvalOptions = {}): Promise<T> {
+  const mode = options.writeStore ? ['--read-write-mode'] : [];
+  const { stdout } = await runNix(['--eval', '--strict', '--json', ...mode, '-E', expr], { cwd: repoRoot, bin: 'nix-instantiate' });
   return JSON.parse(stdout) as T;
 }
 
@@ -26,10 +32,12 @@ export async function evalJson<T = unknown>(expr: string): Promise<T> {
  * the stub evalModules and returns `select` applied to its result
  * (`{ config, options, failedAssertions }`).
  */
-export function evalModules<T = unknown>(modules: string[], select: string): Promise<T> {
+export function evalModules<T = unknown>(modules: string[], select: string, options: EvalOptions = {}): Promise<T> {
   return evalJson<T>(`
     let
       pkgs = import ${nixPath(path.join(fixtures, 'stub-pkgs.nix'))};
       result = import ${nixPath(path.join(fixtures, 'eval-modules.nix'))} { modules = [ ${modules.map((m) => `(${m})`).join(' ')} ]; };
-    in (${select}) result`);
+    in (${select}) result`,
+    options,
+  );
 }

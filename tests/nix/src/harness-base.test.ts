@@ -1,0 +1,154 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '@hive/testkit';
+import { evalModules, repoPath } from './nix-eval.js';
+
+const harnessBase = repoPath('nix/modules/harness-base.nix');
+const template = repoPath('packages/gitops/templates/agent.nix');
+
+/** What the meta flake's mkAgent sets on top of the agent's own module. */
+function identity(o: { name: string; port: number; isManager?: boolean; extra?: string }): string {
+  return `{
+    hive = {
+      name = "${o.name}"; label = "${o.name} (test)"; port = ${o.port}; dashboardPort = 7788;
+      isManager = ${o.isManager ? 'true' : 'false'}; package = pkgs.git;
+    };
+    programs.git.config.user = { name = "${o.name}"; email = "${o.name}@hyperhive.invalid"; };
+    ${o.extra ?? ''}
+  }`;
+}
+
+type Service = {
+  environment: Record<string, string>;
+  path: string[];
+  serviceConfig: Record<string, string>;
+  wantedBy: string[];
+};
+
+const service = (modules: string[]) => evalModules<Service>(modules, 'r: r.config.systemd.services.hive-harness');
+
+describe('harness-base.nix', () => {
+  it('declares the identity mkAgent sets and the knobs an agent.nix sets', async () => {
+    const names = await evalModules<string[]>([harnessBase], 'r: builtins.attrNames r.options.hive');
+    expect(names).toEqual(
+      expect.arrayContaining(['name', 'port', 'label', 'dashboardPort', 'isManager', 'model', 'env', 'mcpServers', 'package']),
+    );
+  });
+
+  it('runs the harness with the identity, port, label, dashboard port and daemon URL from mkAgent', async () => {
+    const svc = await service([harnessBase, template, identity({ name: 'coder', port: 8202 })]);
+    expect(svc.environment).toMatchObject({
+      HIVE_NAME: 'coder',
+      HIVE_LABEL: 'coder (test)',
+      HIVE_PORT: '8202',
+      HIVE_DASHBOARD_PORT: '7788',
+      HIVE_DAEMON_URL: 'http://127.0.0.1:7788',
+      HIVE_STATE: '/state',
+      HIVE_IS_MANAGER: '0',
+      HOME: '/state',
+    });
+    expect(svc.wantedBy).toEqual(['multi-user.target']);
+    expect(svc.serviceConfig.Restart).toBe('on-failure');
+  });
+
+  it('takes the model, env and MCP servers from the seeded agent.nix template', async () => {
+    const svc = await service([harnessBase, template, identity({ name: 'coder', port: 8202 })]);
+    expect(svc.environment.HIVE_MODEL).toBe('sonnet');
+    expect(JSON.parse(svc.environment.HIVE_MCP_SERVERS!)).toEqual({});
+  });
+
+  it("passes an agent's own model, env and MCP servers to the harness without letting env override its identity", async () => {
+    const agent = `{ pkgs, ... }: {
+      hive.model = "opus";
+      hive.env = { GITHUB_ORG = "example"; HIVE_PORT = "1"; };
+      hive.mcpServers.fetch = { command = "uvx"; args = [ "mcp-server-fetch" ]; };
+    }`;
+    const svc = await service([harnessBase, agent, identity({ name: 'iris', port: 8178 })]);
+    expect(svc.environment).toMatchObject({ HIVE_MODEL: 'opus', GITHUB_ORG: 'example', HIVE_PORT: '8178' });
+    expect(JSON.parse(svc.environment.HIVE_MCP_SERVERS!)).toEqual({ fetch: { command: 'uvx', args: ['mcp-server-fetch'] } });
+  });
+
+  it('marks the manager', async () => {
+    const svc = await service([harnessBase, identity({ name: 'hm1nd', port: 8000, isManager: true })]);
+    expect(svc.environment).toMatchObject({ HIVE_IS_MANAGER: '1', HIVE_PORT: '8000' });
+  });
+
+  it("puts /run/current-system/sw on the service PATH so the agent's own packages are seen", async () => {
+    const svc = await service([harnessBase, identity({ name: 'coder', port: 8202 })]);
+    expect(svc.path).toEqual(['/run/current-system/sw']);
+  });
+
+  it('configures git declaratively, merging the identity mkAgent sets, inside a container', async () => {
+    const got = await evalModules<{ git: unknown; isContainer: boolean; hostName: string }>(
+      [harnessBase, identity({ name: 'coder', port: 8202 })],
+      'r: { git = r.config.programs.git; isContainer = r.config.boot.isContainer; hostName = r.config.networking.hostName; }',
+    );
+    expect(got).toEqual({
+      git: {
+        enable: true,
+        config: { init: { defaultBranch: 'main' }, user: { name: 'coder', email: 'coder@hyperhive.invalid' } },
+      },
+      isContainer: true,
+      hostName: 'h-coder',
+    });
+  });
+
+  it('refuses an agent name the option type does not allow', async () => {
+    const err = await service([harnessBase, identity({ name: 'Bad_Name', port: 8202 })]).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/hive\.name/);
+    expect((err as { stderr: string }).stderr).toMatch(/not of type `string matching the pattern/);
+  });
+
+  it('refuses a setting harness-base does not declare', async () => {
+    const err = await service([harnessBase, '{ hive.modle = "opus"; }', identity({ name: 'coder', port: 8202 })]).catch(
+      (e: unknown) => e,
+    );
+    expect((err as { stderr: string }).stderr).toMatch(/The option `hive\.modle' does not exist/);
+  });
+});
+
+describe('the harness start script', () => {
+  /** A fake hyperhive package whose hive-harness prints the token and arguments it was started with. */
+  function fakePackage(): string {
+    const pkg = tempDir('hive-pkg-');
+    mkdirSync(path.join(pkg, 'bin'));
+    const bin = path.join(pkg, 'bin/hive-harness');
+    writeFileSync(bin, '#!/bin/sh\necho "token=${HIVE_TOKEN:-none} args=$*"\n');
+    chmodSync(bin, 0o755);
+    return pkg;
+  }
+
+  /** Renders the service's ExecStart script (a real file: the stub writeShellScript uses builtins.toFile) and runs it. */
+  async function runStart(stateDir: string) {
+    const pkg = fakePackage();
+    const overrides = `{ lib, ... }: {
+      hive.package = lib.mkForce (pkgs.git // { outPath = ${JSON.stringify(pkg)}; });
+      hive.stateDir = ${JSON.stringify(stateDir)};
+    }`;
+    const script = await evalModules<string>(
+      [harnessBase, identity({ name: 'coder', port: 8202 }), overrides],
+      'r: r.config.systemd.services.hive-harness.serviceConfig.ExecStart',
+      { writeStore: true },
+    );
+    return execa('bash', [script, '--flag'], { cwd: stateDir, reject: false });
+  }
+
+  it('reads the agent token from the state dir at start and execs the harness', async () => {
+    const state = tempDir('hive-state-');
+    writeFileSync(path.join(state, 'token'), 'sekrit-123\n', { mode: 0o600 });
+    const r = await runStart(state);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('token=sekrit-123 args=--flag');
+    expect(r.stderr).toBe('');
+  });
+
+  it('starts without a token, saying why calls to the daemon will fail', async () => {
+    const state = tempDir('hive-state-');
+    const r = await runStart(state);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('token=none args=--flag');
+    expect(r.stderr).toMatch(/token is missing, calls to the daemon will be refused/);
+  });
+});
