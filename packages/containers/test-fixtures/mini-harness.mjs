@@ -3,6 +3,7 @@
 // tests, benchmarks and daemon tests (state, the env it got, a write probe, a crash).
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 
 const env = process.env;
 const port = Number(env.HIVE_PORT);
@@ -12,6 +13,7 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 const name = env.HIVE_NAME ?? 'unknown';
 const model = env.HIVE_MODEL || 'default';
+const boot = randomUUID();
 
 function state() {
   return {
@@ -24,6 +26,8 @@ function state() {
     port,
     queue: 0,
     pid: process.pid,
+    // pid is namespace-local under bwrap; this tells two processes apart anywhere.
+    boot,
   };
 }
 

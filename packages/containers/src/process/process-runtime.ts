@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -261,13 +262,8 @@ export class ProcessRuntime implements ContainerRuntime {
     void child.exited.then((i) => (exit = i));
     while (Date.now() < deadline) {
       if (exit) throw new HarnessStartError(agent.name, `exited with ${describeExit(exit)}`, child.tail(20));
-      try {
-        const r = await fetch(`http://127.0.0.1:${agent.port}/api/state`, { signal: AbortSignal.timeout(1000) });
-        const body = (await r.json().catch(() => null)) as { name?: unknown } | null;
-        if (r.ok && (body?.name === undefined || body.name === agent.name)) return;
-      } catch {
-        // not listening yet
-      }
+      const body = await probeState(agent.port);
+      if (body && (body.name === undefined || body.name === agent.name)) return;
       await Promise.race([sleep(100), child.exited]);
     }
     throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/state within ${timeout} ms`, child.tail(20));
@@ -277,7 +273,9 @@ export class ProcessRuntime implements ContainerRuntime {
   private async ensurePortFree(agent: RuntimeAgent): Promise<void> {
     if (await portFree(agent.port)) return;
     const stale = this.records.read(agent.name)?.pid;
+    let waits = 5; // a harness that just died may still be closing its socket
     if (stale && this.looksLikeOurs(stale)) {
+      waits = 30;
       this.log(`${agent.name}: killing leftover harness pid ${stale} holding port ${agent.port}`);
       for (const p of [...descendants(stale), stale]) {
         try {
@@ -287,7 +285,7 @@ export class ProcessRuntime implements ContainerRuntime {
         }
       }
     }
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < waits; i++) {
       await sleep(100);
       if (await portFree(agent.port)) return;
     }
@@ -358,6 +356,28 @@ export class ProcessRuntime implements ContainerRuntime {
 
 function describeExit(i: ExitInfo): string {
   return i.signal ? `signal ${i.signal}` : `code ${i.code}`;
+}
+
+/** `GET /api/state` on loopback: the parsed body on a 200, else null (plain http: fetch's first call costs ~100 ms). */
+function probeState(port: number): Promise<{ name?: unknown } | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/state', timeout: 1000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve(null);
+        try {
+          resolve(JSON.parse(text) as { name?: unknown });
+        } catch {
+          resolve(null);
+        }
+      });
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
 }
 
 function portFree(port: number): Promise<boolean> {
