@@ -4,14 +4,14 @@ import { execa } from 'execa';
 import { GitError, GitNotFoundError, NotARepositoryError } from './errors.js';
 
 /** Env for every git call: fixed identity, and the machine's global/system config ignored. */
-export const hiveGitIdentity: Record<string, string> = {
+export const hiveGitIdentity: Record<string, string> = Object.freeze({
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_AUTHOR_NAME: 'hyperhive',
   GIT_AUTHOR_EMAIL: 'hive@hyperhive.invalid',
   GIT_COMMITTER_NAME: 'hyperhive',
   GIT_COMMITTER_EMAIL: 'hive@hyperhive.invalid',
-};
+});
 
 // Repos here can be written by the manager agent: never run their hooks or fsmonitor,
 // never sign, never gc in the background. Command-line -c beats the repo's own config.
