@@ -26,7 +26,7 @@ const MIME: Record<string, string> = {
 const sameOriginOnly: MiddlewareHandler = async (c, next) => {
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
   const origin = c.req.header('origin');
-  if (origin && !sameOrigin(origin, c.req.header('host'))) return c.json({ error: 'cross-origin request refused' }, 403);
+  if (origin && !sameOrigin(origin, new URL(c.req.url).host)) return c.json({ error: 'cross-origin request refused' }, 403);
   return next();
 };
 

@@ -4,7 +4,8 @@ import type { McpServers } from './config.js';
 import { writeJsonFile } from './state-files.js';
 
 /** The built stdio MCP entry that claude launches. */
-export const mcpEntryPath = fileURLToPath(new URL('./mcp.js', import.meta.url));
+// Resolved from the package root so it points at the build from src/ (tests) and dist/ alike.
+export const mcpEntryPath = fileURLToPath(new URL('../dist/mcp.js', import.meta.url));
 
 export interface McpConfigOptions {
   stateDir: string;
