@@ -1,1 +1,29 @@
-export {};
+/** What the meta flake is made of: agents, options, and the rendered flake.nix. */
+export { renderMetaFlake } from './render.js';
+export { DEFAULT_SYSTEM, agentInput, appliedUrl, type AgentSpec, type MetaOptions, type RenderOptions } from './options.js';
+export { agentsForMeta } from './agents.js';
+
+/** Keeping the meta repo in step with the agent set: idempotent, self-healing. */
+export { syncAgents } from './sync.js';
+
+/** Two-phase deploy of one agent's proposal: pin without committing, then commit or restore. */
+export { prepareDeploy, finalizeDeploy, abortDeploy } from './deploy.js';
+
+/** Single-phase relocks: one agent to its applied main (rebuild), or the hyperhive input (auto-update). */
+export { lockUpdateForRebuild, lockUpdateHyperhive } from './relock.js';
+
+/** Reading the meta flake back: pinned revs, and an agent's evaluated hive settings. */
+export { lockedRev, parseLock, type FlakeLock } from './lock.js';
+export { evalAgentSettings, type AgentSettings } from './settings.js';
+
+/** Offline stand-ins for a box without NixOS or internet: stub nixpkgs + hyperhive, and agent repos for tests and benchmarks. */
+export { seedLocalHyperhive, seedAppliedAgent } from './stub.js';
+
+export {
+  InvalidMetaOptionError,
+  InvalidShaError,
+  UnknownCommitError,
+  AgentNotInMetaError,
+  DeployNotPreparedError,
+  MetaGitError,
+} from './errors.js';

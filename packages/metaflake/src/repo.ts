@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { runNix } from '@hive/core';
+import { AgentNotInMetaError } from './errors.js';
+import { git, resolveCommit } from './git.js';
+
+export const FLAKE = 'flake.nix';
+export const LOCK = 'flake.lock';
+const MAIN = 'refs/heads/main';
+
+/** git-inits the meta repo on first use and keeps HEAD on main, where the deploy history lives. */
+export async function ensureMetaRepo(metaDir: string): Promise<void> {
+  await mkdir(metaDir, { recursive: true });
+  // Checked on disk, not with git: a meta dir inside another checkout must still get its own repo.
+  if (!existsSync(path.join(metaDir, '.git'))) await git(metaDir, ['init', '-q', '-b', 'main']);
+  const sym = await git(metaDir, ['symbolic-ref', '-q', 'HEAD'], { allowFail: true });
+  if (sym.exitCode === 0 && sym.stdout.trim() === MAIN) return;
+  // Detached or on another branch (changed on the side): keep that commit as main if main is gone.
+  const detached = await resolveCommit(metaDir, 'HEAD');
+  if (detached && !(await resolveCommit(metaDir, MAIN))) await git(metaDir, ['update-ref', MAIN, detached]);
+  await git(metaDir, ['symbolic-ref', 'HEAD', MAIN]);
+}
+
+/** The commit main points at, or null (fresh repo, or a ref broken on the side). */
+export function metaHead(metaDir: string): Promise<string | null> {
+  return resolveCommit(metaDir, MAIN);
+}
+
+/**
+ * Puts the index and working tree back to main's commit, dropping side edits and any uncommitted
+ * (prepared) lock; returns that commit, or null when main has none, leaving an empty index.
+ */
+export async function restoreHead(metaDir: string): Promise<string | null> {
+  const head = await metaHead(metaDir);
+  if (head) {
+    await git(metaDir, ['reset', '-q', '--hard', head]);
+    return head;
+  }
+  // A garbage loose ref makes every later update-ref fail: remove it so the next commit recreates main.
+  await rm(path.join(metaDir, '.git', 'refs', 'heads', 'main'), { force: true });
+  await git(metaDir, ['read-tree', '--empty']);
+  return null;
+}
+
+/** The meta repo restored to its last commit; throws AgentNotInMetaError(null) when it was never synced. */
+export async function openSyncedMeta(metaDir: string): Promise<string> {
+  if (!existsSync(path.join(metaDir, '.git'))) throw new AgentNotInMetaError(null);
+  await ensureMetaRepo(metaDir);
+  const head = await restoreHead(metaDir);
+  if (!head) throw new AgentNotInMetaError(null);
+  return head;
+}
+
+/** A file's content at a commit, or null when it is not there. */
+export async function showAt(metaDir: string, commit: string, file: string): Promise<string | null> {
+  const r = await git(metaDir, ['show', `${commit}:${file}`], { allowFail: true, keepNewline: true });
+  return r.exitCode === 0 ? r.stdout : null;
+}
+
+/**
+ * Stages `files` and commits the index onto `parent` as main. Without `allowEmpty`, an unchanged
+ * tree makes no commit. Plumbing, so a broken HEAD or a detached checkout cannot get in the way.
+ */
+export async function commitMeta(
+  metaDir: string,
+  o: { files: string[]; message: string; parent: string | null; allowEmpty?: boolean },
+): Promise<{ changed: boolean; sha: string }> {
+  const present = o.files.filter((f) => existsSync(path.join(metaDir, f)));
+  if (present.length) await git(metaDir, ['add', '--', ...present]);
+  const missing = o.files.filter((f) => !present.includes(f));
+  if (missing.length) await git(metaDir, ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...missing]);
+  const tree = (await git(metaDir, ['write-tree'])).stdout.trim();
+  if (o.parent && !o.allowEmpty) {
+    const parentTree = (await git(metaDir, ['rev-parse', `${o.parent}^{tree}`])).stdout.trim();
+    if (parentTree === tree) return { changed: false, sha: o.parent };
+  }
+  const args = ['commit-tree', tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
+  const sha = (await git(metaDir, args, { input: o.message + '\n' })).stdout.trim();
+  // Compare-and-swap on the parent: a concurrent writer makes this fail rather than lose a commit.
+  await git(metaDir, ['update-ref', MAIN, sha, ...(o.parent ? [o.parent] : [])]);
+  return { changed: true, sha };
+}
+
+/** `nix flake lock` on the meta flake with extra flags (overrides, single-input updates). */
+export async function nixLock(metaDir: string, extra: string[] = []): Promise<void> {
+  await runNix(['flake', 'lock', ...extra, metaDir], { cwd: metaDir });
+}

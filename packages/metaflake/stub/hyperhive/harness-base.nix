@@ -1,0 +1,46 @@
+# Stand-in for hyperhive's nix/modules/harness-base.nix: the same hive.*
+# options and the harness service environment, with no package to run.
+{ config, lib, pkgs, ... }:
+
+let
+  inherit (lib) mkOption mkDefault types;
+  cfg = config.hive;
+in
+{
+  options.hive = {
+    name = mkOption { type = types.strMatching "[a-z][a-z0-9-]{0,8}"; };
+    label = mkOption { type = types.str; default = cfg.name; };
+    port = mkOption { type = types.port; };
+    dashboardPort = mkOption { type = types.port; default = 7777; };
+    isManager = mkOption { type = types.bool; default = false; };
+    daemonUrl = mkOption { type = types.str; default = "http://127.0.0.1:${toString cfg.dashboardPort}"; };
+    stateDir = mkOption { type = types.str; default = "/state"; };
+    model = mkOption { type = types.str; default = "sonnet"; };
+    claudeCommand = mkOption { type = types.str; default = "claude"; };
+    env = mkOption { type = types.attrsOf types.str; default = { }; };
+    mcpServers = mkOption { type = types.attrsOf types.anything; default = { }; };
+  };
+
+  config = {
+    boot.isContainer = true;
+    networking.hostName = mkDefault "h-${cfg.name}";
+    system.stateVersion = mkDefault "25.05";
+    programs.git.enable = true;
+    programs.git.config.init.defaultBranch = mkDefault "main";
+
+    # What the harness process gets: the process runtime can read it whole.
+    systemd.services.hive-harness.environment = cfg.env // {
+      HOME = cfg.stateDir;
+      HIVE_NAME = cfg.name;
+      HIVE_LABEL = cfg.label;
+      HIVE_PORT = toString cfg.port;
+      HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
+      HIVE_DAEMON_URL = cfg.daemonUrl;
+      HIVE_IS_MANAGER = if cfg.isManager then "1" else "0";
+      HIVE_STATE = cfg.stateDir;
+      HIVE_MODEL = cfg.model;
+      HIVE_CLAUDE_CMD = cfg.claudeCommand;
+      HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
+    };
+  };
+}
