@@ -97,11 +97,9 @@ function terminalTag(kind: TerminalKind, id: number): string {
 }
 
 async function refuseIfResolved(repo: string, id: number): Promise<void> {
-  for (const kind of TERMINALS) {
-    const t = terminalTag(kind, id);
-    const r = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/tags/${t}`], { allowFailure: true });
-    if (r.exitCode === 0) throw new TerminalTagExistsError(id, t);
-  }
+  const refs = TERMINALS.map((k) => `refs/tags/${terminalTag(k, id)}`);
+  const found = await git(repo, ['for-each-ref', '--count=1', '--format=%(refname:strip=2)', ...refs]);
+  if (found) throw new TerminalTagExistsError(id, found);
 }
 
 // One ref transaction creates the terminal tag and verifies the other two are absent,
@@ -109,13 +107,18 @@ async function refuseIfResolved(repo: string, id: number): Promise<void> {
 async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string): Promise<void> {
   await refuseIfResolved(repo, id);
   const zero = '0'.repeat(target.length);
-  const lines = TERMINALS.map((k) =>
-    k === kind ? `create refs/tags/${terminalTag(k, id)} ${target}` : `verify refs/tags/${terminalTag(k, id)} ${zero}`,
-  );
+  // Same lock order in every call (sorted by ref), so racing calls wait on each other rather than both fail.
+  const lines = [...TERMINALS]
+    .sort((a, b) => terminalTag(a, id).localeCompare(terminalTag(b, id)))
+    .map((k) =>
+      k === kind ? `create refs/tags/${terminalTag(k, id)} ${target}` : `verify refs/tags/${terminalTag(k, id)} ${zero}`,
+    );
   const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' });
   if (r.exitCode !== 0) {
     await refuseIfResolved(repo, id);
-    await git(repo, ['update-ref', '--stdin'], { input: lines.join('\n') + '\n' }); // surface git's own error
+    // Not resolved after all (e.g. a racing call held a ref lock and then failed): retry once,
+    // and let a real failure surface as git's own error.
+    await git(repo, ['update-ref', '--stdin'], { input: lines.join('\n') + '\n' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { TagExistsError } from './errors.js';
+import { InvalidRefError, TagExistsError } from './errors.js';
 import { git, runGit } from './git.js';
 import { assertTagName } from './refs.js';
 import { revParse } from './repo.js';
@@ -42,7 +42,7 @@ export async function readTagMessage(repo: string, name: string): Promise<string
 
 /** Tag names matching a glob (`proposal/*`), in version order (proposal/2 before proposal/10). */
 export async function listTags(repo: string, pattern: string): Promise<string[]> {
-  if (pattern.startsWith('-')) assertTagName(pattern);
+  if (!pattern || pattern.startsWith('-')) throw new InvalidRefError('tag pattern', pattern, 'a glob such as proposal/*');
   const out = await git(repo, ['tag', '--list', '--sort=version:refname', '--', pattern]);
   return out ? out.split('\n') : [];
 }
