@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A stand-in for apps/agent-harness with no dependencies: enough HTTP for runtime
-// tests, benchmarks and daemon tests (state, the env it got, a write probe, a crash).
+// tests, benchmarks and daemon tests: GET /api/state, GET /env[?name=X], GET /read?path=,
+// POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3).
 import http from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
 const env = process.env;
@@ -51,6 +52,13 @@ const server = http.createServer((req, res) => {
       return send(res, 200, { ok: true, error: null });
     } catch (e) {
       return send(res, 200, { ok: false, error: e.code ?? String(e.message) });
+    }
+  }
+  if (req.method === 'GET' && url.pathname === '/read') {
+    try {
+      return send(res, 200, { ok: true, text: readFileSync(url.searchParams.get('path') ?? '', 'utf8'), error: null });
+    } catch (e) {
+      return send(res, 200, { ok: false, text: null, error: e.code ?? String(e.message) });
     }
   }
   if (req.method === 'POST' && url.pathname === '/crash') {

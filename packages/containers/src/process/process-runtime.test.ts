@@ -172,6 +172,21 @@ describe('ProcessRuntime', () => {
     }
   });
 
+  it('lets the harness run an absolute HIVE_CLAUDE_CMD beside the state root without exposing its neighbours', async () => {
+    const box = tempDir('hive-box-');
+    const root = path.join(box, 'state-root');
+    const fakeClaude = path.join(box, 'fake-claude.mjs');
+    writeFileSync(fakeClaude, 'console.log("fake claude")\n');
+    writeFileSync(path.join(box, 'neighbour.txt'), 'private\n');
+    const { rt } = hive({ sandbox: 'bwrap' }, root);
+    const a = await makeAgent(root, 'coder');
+    a.env.HIVE_CLAUDE_CMD = JSON.stringify([process.execPath, fakeClaude]);
+    await rt.create(a);
+    await rt.start(a);
+    expect(await get(a, `/read?path=${encodeURIComponent(fakeClaude)}`)).toMatchObject({ ok: true, text: 'console.log("fake claude")\n' });
+    expect(await get(a, `/read?path=${encodeURIComponent(path.join(box, 'neighbour.txt'))}`)).toMatchObject({ ok: false, error: 'ENOENT' });
+  });
+
   it('passes host paths by env without a sandbox and says so in the log', async () => {
     const { root, rt, logs } = hive({ sandbox: 'none' });
     expect(rt.sandbox).toBe('none');

@@ -9,7 +9,7 @@ import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from 
 import { HarnessChild, descendants, tailFile, type ExitInfo } from './child.js';
 import { BwrapNotFoundError, HarnessStartError, PortInUseError } from './errors.js';
 import { RecordStore, recordOf } from './records.js';
-import { agentMounts, bwrapArgs, findExecutable, mountEnv, type Mount, type SandboxMode } from './sandbox.js';
+import { agentMounts, bwrapArgs, claudeCommandPaths, findExecutable, mountEnv, type Mount, type SandboxMode } from './sandbox.js';
 import { checkBuild, type HiveSettings } from './settings.js';
 
 export interface ProcessRuntimeOptions {
@@ -228,7 +228,14 @@ export class ProcessRuntime implements ContainerRuntime {
     const env = this.childEnv(agent, e.settings ?? NO_SETTINGS, mounts);
     const cmd = this.o.harnessCommand;
     const argv = this.bwrap
-      ? [this.bwrap, ...bwrapArgs({ name: agent.name, command: cmd, mounts, stateRoot: this.o.stateRoot, extraReadOnly: this.o.extraReadOnly })]
+      ? [this.bwrap, ...bwrapArgs({
+          name: agent.name,
+          command: cmd,
+          mounts,
+          stateRoot: this.o.stateRoot,
+          extraReadOnly: this.o.extraReadOnly,
+          runs: claudeCommandPaths(env.HIVE_CLAUDE_CMD),
+        })]
       : this.setpriv
         ? [this.setpriv, '--pdeathsig', 'KILL', '--', ...cmd]
         : [...cmd];

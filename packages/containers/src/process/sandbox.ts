@@ -55,18 +55,36 @@ function covered(p: string, roots: string[]): boolean {
 
 /** The directory to expose for one absolute path of the harness command: its workspace, package, or install prefix. */
 export function appRoot(file: string): string {
+  return appRootOf(file).dir;
+}
+
+function appRootOf(file: string): { dir: string; loose: boolean } {
   const real = realpathSync(file);
-  let dir = lstatSync(real).isDirectory() ? real : path.dirname(real);
+  const dir = lstatSync(real).isDirectory() ? real : path.dirname(real);
   // node itself (…/bin/node): expose the whole install prefix, for its lib/.
-  if (path.basename(dir) === 'bin' && !existsSync(path.join(dir, '..', 'package.json'))) return path.dirname(dir);
+  if (path.basename(dir) === 'bin' && !existsSync(path.join(dir, '..', 'package.json'))) return { dir: path.dirname(dir), loose: false };
   let pkg: string | null = null;
   for (let d = dir; ; d = path.dirname(d)) {
     // The workspace root holds node_modules/.pnpm, where every dependency really lives.
-    if (existsSync(path.join(d, 'pnpm-workspace.yaml'))) return d;
+    if (existsSync(path.join(d, 'pnpm-workspace.yaml'))) return { dir: d, loose: false };
     if (!pkg && existsSync(path.join(d, 'package.json'))) pkg = d;
     if (path.dirname(d) === d) break;
   }
-  return pkg ?? dir;
+  return pkg ? { dir: pkg, loose: false } : { dir, loose: true };
+}
+
+/** Absolute paths in HIVE_CLAUDE_CMD (a plain command or a JSON argv), which the harness must be able to run. */
+export function claudeCommandPaths(value: string | undefined): string[] {
+  if (!value) return [];
+  let argv: unknown = [value.trim()];
+  if (value.trim().startsWith('[')) {
+    try {
+      argv = JSON.parse(value);
+    } catch {
+      return [];
+    }
+  }
+  return Array.isArray(argv) ? argv.filter((a): a is string => typeof a === 'string' && path.isAbsolute(a)) : [];
 }
 
 /** bwrap's argv (without the `bwrap` itself) that runs `command` in a fresh root with the agent's mounts. */
@@ -76,6 +94,8 @@ export function bwrapArgs(o: {
   mounts: Mount[];
   stateRoot: string;
   extraReadOnly?: string[];
+  /** Absolute paths the harness runs besides its own command (e.g. the claude CLI). */
+  runs?: string[];
 }): string[] {
   const args: string[] = [];
   const bound: string[] = [];
@@ -93,10 +113,18 @@ export function bwrapArgs(o: {
     else roBind(d);
   }
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
-  const apps = [...o.command.filter((a) => path.isAbsolute(a) && existsSync(a)).map(appRoot), ...(o.extraReadOnly ?? [])];
-  for (const a of apps) roBind(path.resolve(a));
-  // A state root inside the repo (or any bound dir) must not be readable through that bind.
   const root = path.resolve(o.stateRoot);
+  for (const p of [...o.command, ...(o.runs ?? [])].filter((a) => path.isAbsolute(a) && existsSync(a))) {
+    const app = appRootOf(p);
+    // A loose script next to the state root (a test's temp dir) is exposed alone, not with its neighbours.
+    if (app.loose && covered(root, [app.dir])) {
+      if (!covered(p, bound)) args.push('--ro-bind', realpathSync(p), p);
+    } else roBind(app.dir);
+    // A symlinked entry point (~/.local/bin/claude → …/versions/x) must exist at the path it is called by.
+    if (!covered(p, bound) && realpathSync(p) !== p) args.push('--ro-bind', realpathSync(p), p);
+  }
+  for (const a of o.extraReadOnly ?? []) roBind(path.resolve(a));
+  // A state root inside the repo (or any bound dir) must not be readable through that bind.
   if (covered(root, bound)) args.push('--tmpfs', root);
   for (const m of o.mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.source, m.target);
   args.push(

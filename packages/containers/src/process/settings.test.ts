@@ -71,6 +71,13 @@ describe('readHiveSettings', () => {
     expect((await buildError(readHiveSettings(dir))).message).toMatch(/hive\.model must be a model name/);
   });
 
+  it('refuses MCP server entries the harness could not use', async () => {
+    const name = await applied({ 'agent.nix': module('{ mcpServers."a b" = { command = "x"; }; }') });
+    expect((await buildError(readHiveSettings(name))).message).toMatch(/hive\.mcpServers\.a b: server names/);
+    const entry = await applied({ 'agent.nix': module('{ mcpServers.fs = "mcp-fs"; }') });
+    expect((await buildError(readHiveSettings(entry))).message).toMatch(/hive\.mcpServers\.fs must be an attribute set/);
+  });
+
   it('fails with nix\'s error when evaluating hive itself fails', async () => {
     const dir = await applied({ 'agent.nix': module('{ model = pkgs.lib.x; }') });
     const e = await buildError(readHiveSettings(dir));

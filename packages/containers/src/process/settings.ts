@@ -13,6 +13,7 @@ export interface HiveSettings {
 
 /** Names a config may set in the harness env; `HIVE_*` stays the runtime's. */
 export const SETTINGS_ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const MCP_SERVER_NAME = /^[A-Za-z0-9_-]+$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/[\]-]*$/;
 
 // The module is called with `{}` for each argument it names, so only `hive`
@@ -112,6 +113,10 @@ export function validateSettings(raw: unknown): HiveSettings {
   let mcpServers: Record<string, unknown> = {};
   if (raw.mcpServers !== undefined) {
     if (!isPlainObject(raw.mcpServers)) fail('hive.mcpServers must be an attribute set (name → server config)');
+    for (const [k, v] of Object.entries(raw.mcpServers)) {
+      if (!MCP_SERVER_NAME.test(k)) fail(`hive.mcpServers.${k}: server names are letters, digits, _ and -`);
+      if (!isPlainObject(v)) fail(`hive.mcpServers.${k} must be an attribute set (command, args, env or url)`);
+    }
     mcpServers = raw.mcpServers;
   }
   return { model, env, mcpServers };
