@@ -20,7 +20,7 @@ let
       HIVE_TOKEN="$(< "$token_file")"
       export HIVE_TOKEN
     else
-      echo "hive-harness: $token_file is missing, calls to the daemon will be refused (rebuild the agent to rewrite it)" >&2
+      echo "hive-harness: $token_file is missing: the daemon writes it when it spawns or rebuilds this agent" >&2
     fi
     exec ${cfg.package}/bin/hive-harness "$@"
   '';
@@ -61,6 +61,12 @@ in
       description = "Whether this agent is the manager, the only one allowed to propose other agents' configs. Set by mkAgent.";
     };
 
+    managerName = mkOption {
+      type = types.strMatching "[a-z][a-z0-9-]{0,8}";
+      default = "hm1nd";
+      description = "Name of the swarm's manager, for the tools that address it. Set by mkAgent.";
+    };
+
     daemonUrl = mkOption {
       type = types.str;
       default = "http://127.0.0.1:${toString cfg.dashboardPort}";
@@ -84,7 +90,8 @@ in
     claudeCommand = mkOption {
       type = types.str;
       default = "claude";
-      description = "The claude CLI the harness runs once per turn (looked up in the service PATH).";
+      example = "[\"node\",\"/opt/claude/cli.js\"]";
+      description = "The claude CLI the harness runs once per turn (looked up in the service PATH), or a JSON argv array.";
     };
 
     env = mkOption {
@@ -135,9 +142,10 @@ in
         HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
         HIVE_DAEMON_URL = cfg.daemonUrl;
         HIVE_IS_MANAGER = if cfg.isManager then "1" else "0";
+        HIVE_MANAGER_NAME = cfg.managerName;
         HIVE_STATE = cfg.stateDir;
         HIVE_MODEL = cfg.model;
-        HIVE_CLAUDE_COMMAND = cfg.claudeCommand;
+        HIVE_CLAUDE_CMD = cfg.claudeCommand;
         HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
       };
       # The harness retries its own bind; systemd keeps restarting it after that.

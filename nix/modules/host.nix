@@ -6,7 +6,7 @@ let
   inherit (lib) mkOption mkEnableOption mkIf types;
   cfg = config.services.hyperhive;
 
-  loopback = builtins.elem cfg.bind [ "127.0.0.1" "::1" "localhost" ];
+  loopback = builtins.elem cfg.bind [ "::1" "localhost" ] || lib.hasPrefix "127." cfg.bind;
   # How clients on this host (the CLI, the auto-update timer) reach the daemon.
   clientHost =
     if builtins.elem cfg.bind [ "0.0.0.0" "::" ] then "127.0.0.1"
@@ -17,6 +17,17 @@ let
   # StateDirectory= only manages directories below /var/lib.
   stateUnderVarLib = lib.hasPrefix "/var/lib/" cfg.stateDir;
 
+  # The CLI takes the operator token from its environment; read it at start so
+  # it never lands in the store or a unit file.
+  autoUpdateScript = pkgs.writeShellScript "hyperhive-auto-update" ''
+    set -eu
+    ${lib.optionalString (cfg.operatorTokenFile != null) ''
+      HIVE_OPERATOR_TOKEN="$(< ${lib.escapeShellArg cfg.operatorTokenFile})"
+      export HIVE_OPERATOR_TOKEN
+    ''}
+    exec ${cfg.package}/bin/hive auto-update
+  '';
+
   daemonEnv = {
     HIVE_STATE_DIR = cfg.stateDir;
     HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
@@ -24,7 +35,7 @@ let
     HIVE_BIND = cfg.bind;
     HIVE_MANAGER_NAME = cfg.managerName;
     HIVE_HYPERHIVE_URL = cfg.hyperhiveFlakeUrl;
-    HIVE_CLAUDE_COMMAND = cfg.claudeCommand;
+    HIVE_CLAUDE_CMD = cfg.claudeCommand;
   } // lib.optionalAttrs (cfg.operatorTokenFile != null) {
     HIVE_OPERATOR_TOKEN_FILE = toString cfg.operatorTokenFile;
   };
@@ -66,7 +77,7 @@ in
       default = null;
       example = "/run/secrets/hyperhive-operator-token";
       description = ''
-        File holding the operator token (one line). Required when `bind` is not
+        File holding the operator token (one line, at least 16 characters). Required when `bind` is not
         loopback: every dashboard and API request then needs
         `Authorization: Bearer <token>`. Give a path outside the Nix store.
       '';
@@ -164,12 +175,10 @@ in
       description = "hyperhive auto-update: relock hyperhive and rebuild every agent";
       requires = [ "hyperhive.service" ];
       after = [ "hyperhive.service" ];
-      environment = { HIVE_URL = daemonUrl; } // lib.optionalAttrs (cfg.operatorTokenFile != null) {
-        HIVE_OPERATOR_TOKEN_FILE = toString cfg.operatorTokenFile;
-      };
+      environment.HIVE_URL = daemonUrl;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = lib.escapeShellArgs [ "${cfg.package}/bin/hive" "auto-update" ];
+        ExecStart = "${autoUpdateScript}";
       };
     };
 

@@ -33,7 +33,7 @@ describe('harness-base.nix', () => {
   it('declares the identity mkAgent sets and the knobs an agent.nix sets', async () => {
     const names = await evalModules<string[]>([harnessBase], 'r: builtins.attrNames r.options.hive');
     expect(names).toEqual(
-      expect.arrayContaining(['name', 'port', 'label', 'dashboardPort', 'isManager', 'model', 'env', 'mcpServers', 'package']),
+      expect.arrayContaining(['name', 'port', 'label', 'dashboardPort', 'isManager', 'managerName', 'model', 'env', 'mcpServers', 'package']),
     );
   });
 
@@ -72,7 +72,7 @@ describe('harness-base.nix', () => {
 
   it('marks the manager', async () => {
     const svc = await service([harnessBase, identity({ name: 'hm1nd', port: 8000, isManager: true })]);
-    expect(svc.environment).toMatchObject({ HIVE_IS_MANAGER: '1', HIVE_PORT: '8000' });
+    expect(svc.environment).toMatchObject({ HIVE_IS_MANAGER: '1', HIVE_PORT: '8000', HIVE_MANAGER_NAME: 'hm1nd' });
   });
 
   it("puts /run/current-system/sw on the service PATH so the agent's own packages are seen", async () => {
@@ -149,6 +149,6 @@ describe('the harness start script', () => {
     const r = await runStart(state);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('token=none args=--flag');
-    expect(r.stderr).toMatch(/token is missing, calls to the daemon will be refused/);
+    expect(r.stderr).toMatch(/token is missing: the daemon writes it when it spawns or rebuilds this agent/);
   });
 });

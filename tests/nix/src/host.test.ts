@@ -1,4 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@hive/testkit';
 import { evalModules, repoPath } from './nix-eval.js';
 
 const host = repoPath('nix/modules/host.nix');
@@ -74,7 +78,7 @@ describe('host.nix (services.hyperhive)', () => {
       HIVE_BIND: '127.0.0.1',
       HIVE_MANAGER_NAME: 'hm1nd',
       HIVE_HYPERHIVE_URL: 'github:example/hyperhive',
-      HIVE_CLAUDE_COMMAND: 'claude',
+      HIVE_CLAUDE_CMD: 'claude',
     });
   });
 
@@ -123,13 +127,35 @@ describe('host.nix (services.hyperhive)', () => {
     expect(off.timer).toBeNull();
 
     const on = await evalHost('{ autoUpdate = { enable = true; interval = "weekly"; }; }');
-    expect(on.autoUpdate!.serviceConfig).toMatchObject({
-      Type: 'oneshot',
-      ExecStart: '/nix/store/00000000000000000000000000000000-hyperhive/bin/hive auto-update',
-    });
+    expect(on.autoUpdate!.serviceConfig).toMatchObject({ Type: 'oneshot', ExecStart: expect.stringMatching(/-hyperhive-auto-update$/) });
     expect(on.autoUpdate!.environment).toEqual({ HIVE_URL: 'http://127.0.0.1:7777' });
     expect(on.timer!.timerConfig).toMatchObject({ OnCalendar: 'weekly', Persistent: true });
     expect(on.timer!.wantedBy).toEqual(['timers.target']);
+  });
+
+  it('runs `hive auto-update` with the operator token read from its file, never from the unit', async () => {
+    const pkg = tempDir('hive-pkg-');
+    mkdirSync(path.join(pkg, 'bin'));
+    writeFileSync(path.join(pkg, 'bin/hive'), '#!/bin/sh\necho "token=${HIVE_OPERATOR_TOKEN:-none} args=$*"\n', { mode: 0o755 });
+    const tokenFile = path.join(tempDir(), 'operator-token');
+    writeFileSync(tokenFile, 'operator-token-0123456789\n', { mode: 0o600 });
+    const modules = [
+      host,
+      base,
+      `{ lib, ... }: { services.hyperhive = {
+        enable = true; package = pkgs.git // { outPath = ${JSON.stringify(pkg)}; }; hyperhiveFlakeUrl = "github:example/hyperhive";
+        bind = "0.0.0.0"; operatorTokenFile = ${JSON.stringify(tokenFile)}; autoUpdate.enable = true;
+      }; }`,
+    ];
+    const unit = await evalModules<Unit>(modules, 'r: r.config.systemd.services.hyperhive-auto-update', { writeStore: true });
+    expect(JSON.stringify(unit)).not.toContain('operator-token-0123456789');
+    const r = await execa('bash', [unit.serviceConfig.ExecStart as string], { cwd: pkg, reject: false });
+    expect(r.stdout).toBe('token=operator-token-0123456789 args=auto-update');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('treats any 127.x address as loopback, as the daemon does', async () => {
+    expect((await evalHost('{ bind = "127.0.0.2"; }')).failed).toEqual([]);
   });
 
   it('defines nothing when not enabled', async () => {
