@@ -112,12 +112,23 @@ describe('flake.nix under the real flake machinery', () => {
     await commitFiles(repo, files);
 
     const evalAttr = async (attr: string, apply?: string) => {
-      const args = ['eval', '--json', '--no-write-lock-file', '--override-input', 'nixpkgs', `git+file://${stub}`, `${repo}#${attr}`];
+      // --impure: an --apply may import the stub evalModules from this checkout.
+      const args = ['eval', '--json', '--impure', '--no-write-lock-file', '--override-input', 'nixpkgs', `git+file://${stub}`, `${repo}#${attr}`];
       const { stdout } = await runNix(apply ? [...args, '--apply', apply] : args, { cwd: repo });
       return JSON.parse(stdout) as unknown;
     };
     expect(await evalAttr('nixosModules', 'builtins.attrNames')).toEqual(['default', 'harness-base', 'host']);
     expect(await evalAttr('templates.agent.description')).toMatch(/agent/);
     expect(await evalAttr('packages.x86_64-linux.default.name')).toBe(`hyperhive-${version}`);
+
+    // The exported host module pins the meta flake to the flake's own store copy.
+    const url = await evalAttr(
+      'nixosModules',
+      `m: let pkgs = import ${nixPath(path.join(fixtures, 'stub-pkgs.nix'))}; in
+        (import ${nixPath(path.join(fixtures, 'eval-modules.nix'))} {
+          modules = [ m.default { services.hyperhive.enable = true; nix.package = pkgs.git; } ];
+        }).config.systemd.services.hyperhive.environment.HIVE_HYPERHIVE_URL`,
+    );
+    expect(url).toMatch(/^path:\/nix\/store\/[0-9a-z]{32}-source$/);
   });
 });
