@@ -111,7 +111,10 @@ export class NixosRuntime implements ContainerRuntime {
     const r = await this.run(this.bin, ['status', c], { allowMissing: true });
     if (r === null) return 'absent';
     const s = r.stdout.trim();
-    if (s === 'up') return 'running';
+    if (s === 'up') {
+      this.crashed.delete(name); // started again outside the runtime: the crash is over
+      return 'running';
+    }
     if (s === 'down') return this.crashed.has(name) ? 'crashed' : 'stopped';
     throw new ContainerCommandError([this.bin, 'status', c], `unexpected status output ${JSON.stringify(s)}`);
   }
