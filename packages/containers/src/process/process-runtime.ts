@@ -1,6 +1,4 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stateLayout, validateAgentName } from '@hive/core';
@@ -11,6 +9,7 @@ import { BwrapNotFoundError, HarnessStartError, PortInUseError } from './errors.
 import { RecordStore, recordOf } from './records.js';
 import { agentMounts, bwrapArgs, claudeCommandPaths, findExecutable, mountEnv, type Mount, type SandboxMode } from './sandbox.js';
 import { checkBuild, type HiveSettings } from './settings.js';
+import { portFree, probeState, supportsPdeathsig } from './host.js';
 
 export interface ProcessRuntimeOptions {
   /** HIVE_STATE_DIR: agents/<n>/config, applied/<n>, meta, state/<n>. */
@@ -63,6 +62,8 @@ export class ProcessRuntime implements ContainerRuntime {
     this.log = o.log ?? (() => {});
     this.records = new RecordStore(o.stateRoot);
     const mode = o.sandbox ?? 'auto';
+    if (!['auto', 'bwrap', 'none'].includes(mode))
+      throw new TypeError(`ProcessRuntime: sandbox must be 'auto', 'bwrap' or 'none', got ${JSON.stringify(mode)}`);
     this.bwrap = mode === 'none' ? null : findExecutable('bwrap');
     if (mode === 'bwrap' && !this.bwrap) throw new BwrapNotFoundError();
     this.sandbox = this.bwrap ? 'bwrap' : 'none';
@@ -226,21 +227,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const mounts = this.prepareDirs(agent);
     await this.ensurePortFree(agent);
     const env = this.childEnv(agent, e.settings ?? NO_SETTINGS, mounts);
-    const cmd = this.o.harnessCommand;
-    const argv = this.bwrap
-      ? [this.bwrap, ...bwrapArgs({
-          name: agent.name,
-          command: cmd,
-          mounts,
-          stateRoot: this.o.stateRoot,
-          extraReadOnly: this.o.extraReadOnly,
-          runs: claudeCommandPaths(env.HIVE_CLAUDE_CMD),
-        })]
-      : this.setpriv
-        ? [this.setpriv, '--pdeathsig', 'KILL', '--', ...cmd]
-        : [...cmd];
     const child = new HarnessChild({
-      argv,
+      argv: this.argv(agent, mounts, env),
       env,
       cwd: path.resolve(agent.stateDir),
       logFile: path.join(agent.stateDir, 'harness.log'),
@@ -260,6 +248,17 @@ export class ProcessRuntime implements ContainerRuntime {
     e.status = 'running';
     this.save(e);
     this.log(`${agent.name}: harness up on 127.0.0.1:${agent.port} (pid ${child.pid}, sandbox ${this.sandbox})`);
+  }
+
+  /** bwrap around the harness command, or setpriv's parent-death signal when there is no sandbox. */
+  private argv(agent: RuntimeAgent, mounts: Mount[], env: Record<string, string>): string[] {
+    const command = this.o.harnessCommand;
+    if (this.bwrap) {
+      const runs = claudeCommandPaths(env.HIVE_CLAUDE_CMD);
+      const extraReadOnly = this.o.extraReadOnly;
+      return [this.bwrap, ...bwrapArgs({ name: agent.name, command, mounts, stateRoot: this.o.stateRoot, extraReadOnly, runs })];
+    }
+    return this.setpriv ? [this.setpriv, '--pdeathsig', 'KILL', '--', ...command] : [...command];
   }
 
   private async waitReady(agent: RuntimeAgent, child: HarnessChild): Promise<void> {
@@ -365,49 +364,3 @@ function describeExit(i: ExitInfo): string {
   return i.signal ? `signal ${i.signal}` : `code ${i.code}`;
 }
 
-/** `GET /api/state` on loopback: the parsed body on a 200, else null (plain http: fetch's first call costs ~100 ms). */
-function probeState(port: number): Promise<{ name?: unknown } | null> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/api/state', timeout: 1000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return resolve(null);
-        try {
-          resolve(JSON.parse(text) as { name?: unknown });
-        } catch {
-          resolve(null);
-        }
-      });
-      res.on('error', () => resolve(null));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-  });
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
-
-let pdeathsig: boolean | undefined;
-function supportsPdeathsig(): boolean {
-  if (pdeathsig !== undefined) return pdeathsig;
-  const bin = findExecutable('setpriv');
-  pdeathsig = false;
-  if (bin) {
-    try {
-      // util-linux ≥ 2.33; older setpriv would reject the flag at spawn time.
-      const help = readFileSync(bin).includes('pdeathsig');
-      pdeathsig = help;
-    } catch {
-      pdeathsig = false;
-    }
-  }
-  return pdeathsig;
-}
