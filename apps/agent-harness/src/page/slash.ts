@@ -43,7 +43,7 @@ export function completeSlash(input: string): string | null {
 
 /** The text `/help` prints, also used for unknown commands. */
 export function helpText(): string {
-  return SLASH_COMMANDS.map((c) => `${c.usage.padEnd(14)} ${c.help}`).join('\n') + '\n//text        send a message that starts with /';
+  return SLASH_COMMANDS.map((c) => `${c.usage.padEnd(14)} ${c.help}`).join('\n') + `\n${'//text'.padEnd(14)} send a message that starts with /`;
 }
 
 /** What the page sends for a message typed with the `//` escape. */
