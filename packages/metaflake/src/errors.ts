@@ -55,3 +55,12 @@ export class MetaGitError extends HiveError {
     super(`git ${args.slice(0, 2).join(' ')} failed: ${firstErrorLine(stderr)}`, options);
   }
 }
+
+/** An agent of the sync has no applied repo with a main branch, so its input cannot be locked. */
+export class AppliedRepoMissingError extends HiveError {
+  readonly code = 'APPLIED_REPO_MISSING';
+  override readonly status = 409;
+  constructor(readonly agents: readonly string[], options?: { cause?: unknown }) {
+    super(`no applied repo with a main branch for ${agents.join(', ')}: set up applied/<name> (spawn) before syncing the meta flake`, options);
+  }
+}

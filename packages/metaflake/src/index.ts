@@ -26,4 +26,5 @@ export {
   AgentNotInMetaError,
   DeployNotPreparedError,
   MetaGitError,
+  AppliedRepoMissingError,
 } from './errors.js';

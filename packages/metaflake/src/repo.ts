@@ -18,7 +18,10 @@ export async function ensureMetaRepo(metaDir: string): Promise<void> {
   if (sym.exitCode === 0 && sym.stdout.trim() === MAIN) return;
   // Detached or on another branch (changed on the side): keep that commit as main if main is gone.
   const detached = await resolveCommit(metaDir, 'HEAD');
-  if (detached && !(await resolveCommit(metaDir, MAIN))) await git(metaDir, ['update-ref', MAIN, detached]);
+  if (detached && !(await metaHead(metaDir))) {
+    await dropBrokenMain(metaDir);
+    await git(metaDir, ['update-ref', MAIN, detached]);
+  }
   await git(metaDir, ['symbolic-ref', 'HEAD', MAIN]);
 }
 
@@ -34,13 +37,19 @@ export function metaHead(metaDir: string): Promise<string | null> {
 export async function restoreHead(metaDir: string): Promise<string | null> {
   const head = await metaHead(metaDir);
   if (head) {
-    await git(metaDir, ['reset', '-q', '--hard', head]);
+    // Only when something differs: a clean repo is left byte-for-byte alone.
+    const clean = await git(metaDir, ['diff-index', '--quiet', head, '--'], { allowFail: true });
+    if (clean.exitCode !== 0) await git(metaDir, ['reset', '-q', '--hard', head]);
     return head;
   }
-  // A garbage loose ref makes every later update-ref fail: remove it so the next commit recreates main.
-  await rm(path.join(metaDir, '.git', 'refs', 'heads', 'main'), { force: true });
+  await dropBrokenMain(metaDir);
   await git(metaDir, ['read-tree', '--empty']);
   return null;
+}
+
+/** A garbage loose main ref makes every update-ref fail: remove it so the next commit recreates main. */
+async function dropBrokenMain(metaDir: string): Promise<void> {
+  await rm(path.join(metaDir, '.git', 'refs', 'heads', 'main'), { force: true });
 }
 
 /** The meta repo restored to its last commit; throws AgentNotInMetaError(null) when it was never synced. */

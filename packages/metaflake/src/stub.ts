@@ -15,18 +15,22 @@ const NIXPKGS_PLACEHOLDER = '@stubNixpkgsUrl@';
 export async function writeRepo(dir: string, files: Record<string, string>, message: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   if (!existsSync(path.join(dir, '.git'))) await git(dir, ['init', '-q', '-b', 'main']);
+  let wrote = false;
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(dir, rel);
     const old = existsSync(file) ? await readFile(file, 'utf8') : null;
     if (old !== content) {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, content);
+      wrote = true;
     }
   }
+  const head = (await git(dir, ['rev-parse', '--verify', '-q', 'HEAD'], { allowFail: true })).stdout.trim();
+  // Nothing new on disk and nothing staged on the side: leave the repo (index included) untouched.
+  if (!wrote && head && (await git(dir, ['diff-index', '--quiet', head, '--'], { allowFail: true })).exitCode === 0) return head;
   await git(dir, ['add', '-A', '--', ...Object.keys(files)]);
   const staged = await git(dir, ['diff', '--cached', '--quiet'], { allowFail: true });
-  const hasHead = (await git(dir, ['rev-parse', '--verify', '-q', 'HEAD'], { allowFail: true })).exitCode === 0;
-  if (staged.exitCode !== 0 || !hasHead) await git(dir, ['commit', '-q', '--no-verify', '--no-gpg-sign', '-m', message]);
+  if (staged.exitCode !== 0 || !head) await git(dir, ['commit', '-q', '--no-verify', '--no-gpg-sign', '-m', message]);
   return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
 }
 

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NixError } from '@hive/core';
-import { git } from './git.js';
+import { AppliedRepoMissingError } from './errors.js';
+import { git, resolveCommit } from './git.js';
 import { inputNode, parseLock, readText, rootInputs, type FlakeLock } from './lock.js';
 import { serialized } from './mutex.js';
 import { agentInput, appliedUrl, checkDir, checkRenderOptions, checkSpecs, type AgentSpec, type MetaOptions } from './options.js';
@@ -30,7 +32,7 @@ export async function syncAgents(o: MetaOptions & { agents: AgentSpec[] }): Prom
     }
     try {
       await writeFile(path.join(metaDir, FLAKE), text);
-      await lockFresh(metaDir);
+      await lockFresh(metaDir, () => missingApplied(appliedRoot, specs));
       const names = specs.map((a) => a.name).join(', ') || '(none)';
       return await commitMeta(metaDir, { files: [FLAKE, LOCK], message: `sync agents: ${names}`, parent: head });
     } catch (e) {
@@ -40,19 +42,34 @@ export async function syncAgents(o: MetaOptions & { agents: AgentSpec[] }): Prom
   });
 }
 
-/** Locks the working tree's flake.nix; an unusable lock (garbage, or pins that no longer fetch) is relocked from scratch. */
-async function lockFresh(metaDir: string): Promise<void> {
+/**
+ * Locks the working tree's flake.nix. An unusable lock (garbage, or pins that no longer fetch) is
+ * relocked from scratch; a missing applied repo is named instead of nix's bare git failure.
+ */
+async function lockFresh(metaDir: string, missing: () => Promise<string[]>): Promise<void> {
   const lockFile = path.join(metaDir, LOCK);
   if (!parseLock(await readText(lockFile))) await rm(lockFile, { force: true });
   await stage(metaDir);
   try {
     await nixLock(metaDir);
   } catch (e) {
-    if (!(e instanceof NixError) || (await readText(lockFile)) === null) throw e;
+    if (!(e instanceof NixError)) throw e;
+    const absent = await missing();
+    if (absent.length) throw new AppliedRepoMissingError(absent, { cause: e });
+    if ((await readText(lockFile)) === null) throw e;
     await rm(lockFile, { force: true });
     await stage(metaDir);
     await nixLock(metaDir);
   }
+}
+
+async function missingApplied(appliedRoot: string, specs: AgentSpec[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of specs) {
+    const repo = path.join(appliedRoot, a.name);
+    if (!existsSync(path.join(repo, '.git')) || !(await resolveCommit(repo, 'refs/heads/main'))) out.push(a.name);
+  }
+  return out;
 }
 
 /** Stages flake.nix and the lock as they are on disk: nix only sees tracked files of a git flake. */
