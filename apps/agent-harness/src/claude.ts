@@ -40,7 +40,8 @@ export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> 
     cancelSignal: opts.signal,
     forceKillAfterDelay: 3000,
     buffer: { stdout: false, stderr: true },
-    maxBuffer: { stderr: 1_000_000 },
+    // stderr is kept only for the error line; a cap stops a chatty claude from growing the harness unbounded.
+    maxBuffer: { stderr: 16_000_000 },
   });
   if (sub.stdout) {
     const lines = createInterface({ input: sub.stdout, crlfDelay: Infinity });
