@@ -47,6 +47,7 @@ export function mountEnv(mounts: Mount[], sandboxed: boolean): Record<string, st
 }
 
 const SYSTEM_DIRS = ['/usr', '/etc', '/nix', '/run/current-system'];
+const ETC_LINKS = ['/etc/resolv.conf', '/etc/hosts', '/etc/localtime'];
 const TOP_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 function covered(p: string, roots: string[]): boolean {
@@ -111,6 +112,15 @@ export function bwrapArgs(o: {
     const st = lstatSync(d);
     if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(d), d);
     else roBind(d);
+  }
+  // systemd-resolved hosts point /etc/resolv.conf into /run, which is not bound: bring the target along or DNS dies.
+  for (const f of ETC_LINKS) {
+    try {
+      const real = realpathSync(f);
+      if (!covered(real, bound)) args.push('--ro-bind', real, real);
+    } catch {
+      // absent or dangling
+    }
   }
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   const root = path.resolve(o.stateRoot);

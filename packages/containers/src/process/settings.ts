@@ -49,16 +49,20 @@ export async function checkBuild(appliedDir: string): Promise<HiveSettings> {
   const dir = path.resolve(appliedDir);
   if (!existsSync(dir)) throw new BuildError(`error: applied dir ${dir} does not exist`);
   const files = await nixFiles(dir);
-  if (files.length > 0) {
-    try {
-      // './' keeps a file named like an option from being read as one.
-      await runNix(['--parse', ...files.map((f) => `./${f}`)], { cwd: dir, bin: 'nix-instantiate' });
-    } catch (e) {
-      if (e instanceof NixError) throw new BuildError(e.stderr, { cause: e });
-      throw e;
-    }
-  }
-  return readHiveSettings(dir);
+  // Parse and settings read run side by side; a syntax error is the one reported when both fail.
+  const parse =
+    files.length === 0
+      ? Promise.resolve()
+      : runNix(['--parse', ...files.map((f) => `./${f}`)], { cwd: dir, bin: 'nix-instantiate' }).then(
+          () => undefined,
+          (e: unknown) => {
+            throw e instanceof NixError ? new BuildError(e.stderr, { cause: e }) : e;
+          },
+        );
+  const settings = readHiveSettings(dir);
+  settings.catch(() => {}); // awaited below, after the parse
+  await parse;
+  return settings;
 }
 
 /** `.nix` files of the working tree: git's tracked list when it is a repo (what a flake would see), else a walk. */
