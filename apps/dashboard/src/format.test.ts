@@ -32,3 +32,14 @@ describe('describeEvent', () => {
     expect(describeEvent({ type: 'Rebuilt', agent: 'iris', data: { ok: false } })).toBe('rebuild of iris failed');
   });
 });
+
+describe('describeEvent for crashes', () => {
+  it('gives the exit code and the last line the agent printed', () => {
+    expect(describeEvent({ type: 'container_crash', agent: 'aghx', data: { code: 1, signal: null, tail: 'booting\nEADDRINUSE 8545\n' } })).toBe(
+      'aghx crashed (exit 1): EADDRINUSE 8545',
+    );
+  });
+  it('names the signal when there is no exit code', () => {
+    expect(describeEvent({ type: 'container_crash', agent: 'iris', data: { code: null, signal: 'SIGKILL', tail: '' } })).toBe('iris crashed (SIGKILL)');
+  });
+});

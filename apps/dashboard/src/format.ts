@@ -12,6 +12,12 @@ export function clock(iso: string): string {
   return d.toTimeString().slice(0, 8);
 }
 
+/** The last non-empty line, cut to 160 chars: enough to recognise a crash without flooding the list. */
+function lastLine(text: string): string {
+  const line = text.trimEnd().split('\n').pop()?.trim() ?? '';
+  return line.length > 160 ? line.slice(0, 159) + '…' : line;
+}
+
 const s = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** One lowercase line for an event in the history, built from the fields its type carries. */
@@ -21,7 +27,7 @@ export function describeEvent(e: { type: string; agent: string | null; data: Rec
   const id = d.id ?? d.approval_id;
   switch (e.type) {
     case 'Spawned':
-      return `spawned ${who}`;
+      return `spawned ${who}${d.port ? ` on port ${s(d.port)}` : ''}`;
     case 'Destroyed':
       return `destroyed ${who}${d.purge ? ' (purged)' : ''}`;
     case 'Rebuilt':
@@ -32,8 +38,11 @@ export function describeEvent(e: { type: string; agent: string | null; data: Rec
       return `approval #${s(id)} building ${who}`;
     case 'ApprovalResolved':
       return `approval #${s(id)} ${s(d.status)}${d.terminal_tag ? ` → ${s(d.terminal_tag)}` : ''}`;
-    case 'container_crash':
-      return `${who} crashed${d.code !== undefined ? ` (exit ${s(d.code)})` : ''}`;
+    case 'container_crash': {
+      const how = d.signal ? ` (${s(d.signal)})` : typeof d.code === 'number' ? ` (exit ${d.code})` : '';
+      const last = lastLine(s(d.tail));
+      return `${who} crashed${how}${last ? `: ${last}` : ''}`;
+    }
     case 'AgentStatus':
       return `${who} is ${s(d.status)}`;
     case 'PortConflict':

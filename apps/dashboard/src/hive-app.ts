@@ -99,7 +99,7 @@ export class HiveApp extends LitElement {
   @state() private diffErrors = new Map<number, string>();
   @state() private busy = new Set<string>();
   @state() private toasts: Toast[] = [];
-  @state() private spawnCleared = 0;
+  @state() private spawned: { name: string; seq: number } | null = null;
 
   private live = new LiveEventsController(this, {
     onEvent: (e) => this.onEvent(e),
@@ -146,7 +146,7 @@ export class HiveApp extends LitElement {
         @toast-dismissed=${(e: HTMLElementEventMap['toast-dismissed']) => this.dismiss(e.detail.id)}
       >
         <hive-port-banner .conflicts=${h?.port_conflicts ?? []}></hive-port-banner>
-        <hive-containers .agents=${h?.agents ?? []} .busy=${this.busy} .spawnCleared=${this.spawnCleared}></hive-containers>
+        <hive-containers .agents=${h?.agents ?? []} .busy=${this.busy} .spawned=${this.spawned}></hive-containers>
         <div class="grid">
           <section class="panel" aria-labelledby="call">
             <h2 id="call"><span class="glyph">◆</span> Y3R C4LL <span class="dim">· approvals &amp; questions</span></h2>
@@ -248,7 +248,7 @@ export class HiveApp extends LitElement {
   }
 
   private async spawn(name: string): Promise<void> {
-    if (await this.run(busyKey.spawn(), () => api.spawn(name), () => `spawned ${name}`)) this.spawnCleared++;
+    if (await this.run(busyKey.spawn(), () => api.spawn(name), () => `spawned ${name}`)) this.spawned = { name, seq: (this.spawned?.seq ?? 0) + 1 };
   }
 
   private rebuild(name: string): void {

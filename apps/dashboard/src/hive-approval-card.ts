@@ -114,8 +114,9 @@ export class HiveApprovalCard extends LitElement {
 
   private renderDiff() {
     if (this.diffError) return html`<p class="note">diff unavailable: ${this.diffError}</p>`;
-    if (this.diff) return html`<hive-diff .diff=${this.diff} .approvalId=${this.approval.id}></hive-diff>`;
-    if (this.approval.status === 'pending' || this.approval.status === 'building') return html`<p class="dim">${spin} loading diff…</p>`;
+    const open = this.approval.status === 'pending' || this.approval.status === 'building';
+    if (this.diff) return html`<hive-diff .diff=${this.diff} .approvalId=${this.approval.id} ?folded=${!open}></hive-diff>`;
+    if (open) return html`<p class="dim">${spin} loading diff…</p>`;
     return '';
   }
 

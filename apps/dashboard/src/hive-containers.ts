@@ -110,17 +110,18 @@ export class HiveContainers extends LitElement {
   @property({ attribute: false }) agents: AgentState[] = [];
   /** Keys of in-flight requests (see busyKey). */
   @property({ attribute: false }) busy: ReadonlySet<string> = new Set();
-  /** Passed to the spawn form: bumps after a successful spawn. */
-  @property({ type: Number }) spawnCleared = 0;
+  /** Passed to the spawn form: the last successful spawn. */
+  @property({ attribute: false }) spawned: { name: string; seq: number } | null = null;
 
   override render() {
+    const agents = [...this.agents].sort((a, b) => Number(b.is_manager) - Number(a.is_manager) || a.name.localeCompare(b.name));
     return html`<section class="panel" aria-labelledby="h">
       <h2 id="h"><span class="glyph">◆</span> SW4RM <span class="dim">· containers</span></h2>
       <ul>
         <li class="head" aria-hidden="true"><span>name</span><span>port</span><span>status</span><span>deployed</span><span>model</span><span></span></li>
-        ${this.agents.length === 0 ? html`<li class="empty">no containers yet</li>` : this.agents.map((a) => this.row(a))}
+        ${agents.length === 0 ? html`<li class="empty">no containers yet</li>` : agents.map((a) => this.row(a))}
       </ul>
-      <hive-spawn-form ?busy=${this.busy.has(busyKey.spawn())} .cleared=${this.spawnCleared}></hive-spawn-form>
+      <hive-spawn-form ?busy=${this.busy.has(busyKey.spawn())} .spawned=${this.spawned}></hive-spawn-form>
     </section>`;
   }
 

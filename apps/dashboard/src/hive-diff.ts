@@ -78,6 +78,8 @@ export class HiveDiff extends LitElement {
   @property({ attribute: false }) diff: ApprovalDiff | null = null;
   /** For the "see the full text" hint. */
   @property({ type: Number }) approvalId = 0;
+  /** Start with the files folded (a resolved approval); open ones unfold when there are few files. */
+  @property({ type: Boolean }) folded = false;
 
   override render() {
     const d = this.diff;
@@ -85,7 +87,7 @@ export class HiveDiff extends LitElement {
     const sections = diffSections(d, DIFF_LINE_CAP);
     if (sections.length === 0) return html`<p class="noop">${d.text.trim() || '(empty diff)'}</p>`;
     const hidden = sections.reduce((n, s) => n + s.hidden, 0);
-    const open = sections.length <= 6;
+    const open = !this.folded && sections.length <= 6;
     return html`${sections.map((s) => this.file(s, open))}
     ${d.truncated || hidden > 0
       ? html`<p class="notice" role="note">

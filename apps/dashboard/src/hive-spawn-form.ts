@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { theme } from './theme.js';
 import { emit } from './ui-events.js';
 
-/** Name input + sp4wn button; sends `spawn-requested`. Clears itself when `cleared` changes (a spawn succeeded). */
+/** Name input + sp4wn button; sends `spawn-requested`. Clears itself once `spawned` names what it still holds. */
 @customElement('hive-spawn-form')
 export class HiveSpawnForm extends LitElement {
   static override styles = [
@@ -28,12 +28,12 @@ export class HiveSpawnForm extends LitElement {
 
   /** True while the spawn request is in flight. */
   @property({ type: Boolean }) busy = false;
-  /** Bumped by the app after a successful spawn; the input empties. */
-  @property({ type: Number }) cleared = 0;
+  /** Set by the app after each successful spawn. The input empties only if it still holds that name, so a name typed meanwhile survives. */
+  @property({ attribute: false }) spawned: { name: string; seq: number } | null = null;
   @state() private name = '';
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('cleared') && changed.get('cleared') !== undefined) this.name = '';
+    if (changed.has('spawned') && this.spawned && this.name.trim() === this.spawned.name) this.name = '';
   }
 
   override render() {

@@ -1,0 +1,91 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { tempDir } from '@hive/testkit';
+
+const require = createRequire(import.meta.url);
+/** The built `hive` CLI of @hive/daemon (turbo builds it before this package's tests). */
+export const HIVE_CLI = path.join(path.dirname(require.resolve('@hive/daemon/package.json')), 'dist/cli.js');
+
+export interface Daemon {
+  /** `http://127.0.0.1:<port>` — the dashboard and the API. */
+  url: string;
+  stateDir: string;
+  /** Env for the `hive` CLI pointed at this daemon. */
+  env: Record<string, string>;
+  /** Agent ports: the manager's, and the base the hashed ports are added to. */
+  managerPort: number;
+  agentPortBase: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real `hive up` (process runtime) on a temp state dir and a free
+ * dashboard port, with the test hooks on. Agent ports are moved off 8000/8100
+ * so the suite does not fight a daemon already running on this machine.
+ */
+export async function startDaemon(o: { stateDir?: string; port?: number; managerPort?: number; agentPortBase?: number } = {}): Promise<Daemon> {
+  const stateDir = o.stateDir ?? tempDir('hive-e2e-');
+  const managerPort = o.managerPort ?? 20000 + Math.floor(Math.random() * 9000);
+  const agentPortBase = o.agentPortBase ?? 30000 + Math.floor(Math.random() * 20000);
+  const env: Record<string, string> = {
+    HIVE_LOG_LEVEL: 'warn',
+    HIVE_TEST_HOOKS: '1',
+    HIVE_MANAGER_PORT: String(managerPort),
+    HIVE_AGENT_PORT_BASE: String(agentPortBase),
+  };
+  const proc: ResultPromise = execa(process.execPath, [HIVE_CLI, 'up', '--state', stateDir, '--runtime', 'process', '--port', String(o.port ?? 0)], {
+    env,
+    cwd: stateDir,
+    reject: false,
+    all: true,
+  });
+  let out = '';
+  proc.all!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hive up did not print its dashboard URL in 90 s:\n${out}`)), 90_000);
+    proc.all!.on('data', () => {
+      const m = /dashboard (http:\/\/[^\s/]+)\/?/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void proc.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`hive up exited (${r.exitCode}) before serving:\n${out}`));
+    });
+  });
+  return {
+    url,
+    stateDir,
+    env: { ...env, HIVE_URL: url, HIVE_STATE_DIR: stateDir },
+    managerPort,
+    agentPortBase,
+    output: () => out,
+    async stop() {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await proc;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Runs the `hive` CLI against the daemon; returns exit code and output, never throws. */
+export async function hive(d: Daemon, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await execa(process.execPath, [HIVE_CLI, ...args], { env: d.env, cwd: d.stateDir, reject: false });
+  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A JSON request to the daemon's API, as a script would send it (the JSON content type satisfies the CSRF guard). */
+export async function apiCall(d: Daemon, method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(d.url + p, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
