@@ -125,3 +125,14 @@ describe('syncAgents', () => {
     expect(await h.status()).toBe('');
   });
 });
+
+describe('syncAgents with no agents', () => {
+  it('still makes a locked, evaluable flake with only hyperhive and nixpkgs', async () => {
+    const h = await makeHive();
+    const r = await syncAgents({ ...h.o, agents: [] });
+    expect(r.changed).toBe(true);
+    expect(await h.log()).toEqual(['sync agents: (none)']);
+    expect(Object.keys(lockOf(h).nodes).sort()).toEqual(['hyperhive', 'nixpkgs', 'root']);
+    expect(await syncAgents({ ...h.o, agents: [] })).toEqual({ changed: false, sha: r.sha });
+  });
+});
