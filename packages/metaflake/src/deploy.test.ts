@@ -12,6 +12,7 @@ import {
   evalAgentSettings,
   finalizeDeploy,
   lockedRev,
+  parseLock,
   prepareDeploy,
   syncAgents,
 } from './index.js';
@@ -48,6 +49,9 @@ describe('two-phase deploy', () => {
     expect(await h.head()).toBe(head);
     expect(await h.status()).toBe('M flake.lock');
     expect(readFileSync(path.join(h.o.metaDir, 'flake.nix'), 'utf8')).toBe(flake);
+    // The pin keeps flake.nix's URL as its `original`, so nix does not see the lock as stale.
+    const lock = parseLock(readFileSync(path.join(h.o.metaDir, 'flake.lock'), 'utf8'))!;
+    expect(lock.nodes['agent-coder']!.original).toEqual({ type: 'git', url: `file://${h.o.appliedRoot}/coder`, ref: 'main' });
     // What a build evaluates now is the proposal, and a plain relock keeps the pin.
     expect((await evalAgentSettings(h.o.metaDir, 'coder')).model).toBe('opus');
     await runNix(['flake', 'lock', h.o.metaDir], { cwd: h.o.metaDir });

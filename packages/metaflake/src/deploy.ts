@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validateAgentName } from '@hive/core';
 import { AgentNotInMetaError, DeployNotPreparedError, InvalidMetaOptionError, UnknownCommitError } from './errors.js';
@@ -24,11 +25,13 @@ export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: stri
     if (!full || !full.startsWith(sha)) throw new UnknownCommitError(sha, name);
     // Starts from the committed lock: a deploy left pending by a crash is dropped, not folded in.
     await openSyncedMeta(metaDir);
-    if (!inputNode(parseLock(await readText(path.join(metaDir, LOCK))) ?? emptyLock, agentInput(name)))
-      throw new AgentNotInMetaError(name);
+    const lockFile = path.join(metaDir, LOCK);
+    const original = inputNode(parseLock(await readText(lockFile)) ?? emptyLock, agentInput(name))?.original;
+    if (!original) throw new AgentNotInMetaError(name);
     try {
-      // nix 2.8 archives any commit of a local repo by rev; the lock's `original` stays flake.nix's URL.
+      // nix 2.8 archives any commit of a local repo by rev, whatever refs reach it.
       await nixLock(metaDir, ['--override-input', agentInput(name), `git+file://${repo}?ref=main&rev=${full}`]);
+      await keepOriginal(lockFile, agentInput(name), original);
       const locked = await lockedRev(metaDir, name);
       if (locked !== full) throw new DeployNotPreparedError(name, full, locked);
     } catch (e) {
@@ -67,3 +70,15 @@ export async function abortDeploy(o: MetaOptions): Promise<void> {
 }
 
 const emptyLock = { version: 7, root: 'root', nodes: { root: {} } };
+
+/**
+ * The pinned node must keep flake.nix's `original`, or nix treats the lock as stale and relocks the
+ * input to main during the build. nix 2.8 already keeps it; newer nix records the override instead.
+ */
+async function keepOriginal(lockFile: string, input: string, original: Record<string, unknown>): Promise<void> {
+  const lock = parseLock(await readText(lockFile));
+  const node = lock ? inputNode(lock, input) : null;
+  if (!lock || !node || JSON.stringify(node.original) === JSON.stringify(original)) return;
+  node.original = original;
+  await writeFile(lockFile, JSON.stringify(lock, null, 2) + '\n');
+}
