@@ -19,7 +19,7 @@ async function inbox(item: unknown): Promise<void> {
 }
 
 beforeAll(async () => {
-  h = await startHarness(harnessEnv({ FAKE_CLAUDE_DELAY_MS: '150', HIVE_LABEL: 'coder · builds things', HIVE_DASHBOARD_PORT: '7777' }));
+  h = await startHarness(harnessEnv({ FAKE_CLAUDE_DELAY_MS: '200', HIVE_LABEL: 'coder · builds things', HIVE_DASHBOARD_PORT: '7777' }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -51,14 +51,24 @@ describe('the harness page in chromium', () => {
     await expect.poll(() => chip.textContent()).toBe('model · opus');
     expect(await (await fetch(`${h.url}/api/state`)).json()).toMatchObject({ model: 'opus' });
 
+    // Record what the live (streaming) bubble shows while the turn runs, sampled in the page every 20 ms.
+    // (A string, as this file is type-checked without the DOM lib.)
+    await page.evaluate(`(() => {
+      window.__seen = [];
+      setInterval(() => {
+        const log = document.querySelector('hive-harness-app')?.shadowRoot?.querySelector('hive-chat-log')?.shadowRoot;
+        const live = log?.querySelector('.entry.streaming .text')?.textContent;
+        if (live) window.__seen.push(live);
+      }, 20);
+    })()`);
     await input.fill('hello from chromium');
     await input.press('Enter');
-    // The reply streams in: a live partial bubble first, then the final entry.
-    const live = page.locator('hive-chat-log .entry.streaming .text');
-    await expect.poll(async () => ((await live.count()) ? await live.textContent() : ''), { timeout: 10_000 }).toMatch(/^echo/);
-    expect(await live.textContent()).not.toBe('echo: hello from chromium');
     const last = page.locator('hive-chat-log .entry.agent .text').last();
     await expect.poll(() => last.textContent(), { timeout: 15_000 }).toBe('echo: hello from chromium');
+    // The reply streamed in: partial text was on screen before the final entry replaced it.
+    const seen = (await page.evaluate('window.__seen')) as string[];
+    expect(seen.some((t) => t.startsWith('echo') && t.length < 'echo: hello from chromium'.length)).toBe(true);
+    expect(await page.locator('hive-chat-log .entry.streaming').count()).toBe(0);
     expect(argOf(claudeRuns(h.claudeLog).at(-1)!, '--model')).toBe('opus');
 
     await input.fill('/frobnicate');
@@ -67,6 +77,13 @@ describe('the harness page in chromium', () => {
     await input.fill('/model');
     await input.press('Enter');
     await expect.poll(() => page.locator('hive-chat-log .entry.system .text').last().textContent()).toBe('model · opus (override; config default sonnet)');
+
+    await input.fill('/status');
+    await input.press('Enter');
+    await expect.poll(() => page.locator('hive-chat-log .entry.system .text').last().textContent()).toMatch(/^coder \(coder · builds things\) · model opus · idle · queue 0 · port \d+ · socket live$/);
+    await input.fill('/cancel');
+    await input.press('Enter');
+    await expect.poll(() => page.locator('hive-chat-log .entry.system .text').last().textContent()).toBe('nothing is running');
 
     await input.fill('/');
     mkdirSync(path.dirname(screenshot), { recursive: true });
