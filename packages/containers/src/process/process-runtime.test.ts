@@ -297,7 +297,7 @@ describe('ProcessRuntime', () => {
     await rt.create(a);
     const err = await rt.start(a).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HarnessStartError);
-    expect((err as Error).message).toMatch(/exited with code 4 — last output: error: cannot open the inbox/);
+    expect((err as Error).message).toMatch(/did not start: it exited with code 4 — last output: error: cannot open the inbox/);
     expect(await rt.status('coder')).toBe('crashed');
     expect(crashes).toEqual([]);
   });
@@ -347,6 +347,13 @@ setInterval(() => {}, 1000);
     }
     for (let i = 0; i < 50 && (await answers(port)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await answers(port)).toBe(false);
+  });
+
+  it('names a harness command that cannot be spawned', async () => {
+    const { root, rt } = hive({ sandbox: 'none', harnessCommand: ['/nonexistent/hive-harness'] });
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await expect(rt.start(a)).rejects.toThrow(/did not start: .*(ENOENT|No such file)/);
   });
 
   it('refuses to start on a port something else holds', async () => {

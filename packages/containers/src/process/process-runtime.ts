@@ -267,7 +267,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let exit: ExitInfo | null = null;
     void child.exited.then((i) => (exit = i));
     while (Date.now() < deadline) {
-      if (exit) throw new HarnessStartError(agent.name, `exited with ${describeExit(exit)}`, child.tail(20));
+      if (exit) throw new HarnessStartError(agent.name, `it exited with ${describeExit(exit)}`, child.tail(20));
       const body = await probeState(agent.port);
       if (body && (body.name === undefined || body.name === agent.name)) return;
       await Promise.race([sleep(100), child.exited]);
@@ -361,6 +361,7 @@ export class ProcessRuntime implements ContainerRuntime {
 }
 
 function describeExit(i: ExitInfo): string {
-  return i.signal ? `signal ${i.signal}` : `code ${i.code}`;
+  if (i.signal) return `signal ${i.signal}`;
+  return i.code === null ? 'no exit status (it could not be spawned)' : `code ${i.code}`;
 }
 
