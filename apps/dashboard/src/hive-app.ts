@@ -114,6 +114,7 @@ export class HiveApp extends LitElement {
   private refreshAgain = false;
   private toastSeq = 0;
   private diffsInFlight = new Set<number>();
+  private diffAttempts = new Map<number, number>();
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -211,15 +212,25 @@ export class HiveApp extends LitElement {
     }
   }
 
-  /** Fetches the diff of every open approval once; it is kept after the approval resolves. */
+  /** Fetches the diff of every open approval once (a failure is retried on the next two refreshes); it is kept after the approval resolves. */
   private loadDiffs(): void {
     for (const a of this.hive?.approvals ?? []) {
       if (a.status !== 'pending' && a.status !== 'building') continue;
-      if (this.diffs.has(a.id) || this.diffErrors.has(a.id) || this.diffsInFlight.has(a.id)) continue;
+      if (this.diffs.has(a.id) || this.diffsInFlight.has(a.id)) continue;
+      const attempts = this.diffAttempts.get(a.id) ?? 0;
+      if (attempts >= 3) continue;
+      this.diffAttempts.set(a.id, attempts + 1);
       this.diffsInFlight.add(a.id);
       api
         .diff(a.id)
-        .then((d) => (this.diffs = new Map(this.diffs).set(a.id, d)))
+        .then((d) => {
+          this.diffs = new Map(this.diffs).set(a.id, d);
+          if (this.diffErrors.has(a.id)) {
+            const errors = new Map(this.diffErrors);
+            errors.delete(a.id);
+            this.diffErrors = errors;
+          }
+        })
         .catch((e: Error) => (this.diffErrors = new Map(this.diffErrors).set(a.id, e.message)))
         .finally(() => this.diffsInFlight.delete(a.id));
     }

@@ -85,7 +85,7 @@ export class HiveEvents extends LitElement {
         : html`<ol>
             ${shown.map(
               (e) =>
-                html`<li class=${tone(e)} data-event=${e.type}>
+                html`<li class=${tone(e)} data-event=${e.type} data-agent=${e.agent ?? ''}>
                   <span class="dim">${clock(e.ts)}</span><span class="type">${e.type}</span><span class="what">${describeEvent(e)}</span>
                 </li>`,
             )}

@@ -173,6 +173,31 @@ describe('the dashboard against a real daemon', () => {
     expect(await page.locator('hive-questions').getAttribute('pulsing')).toBeNull();
   });
 
+  it('caps a huge diff with a notice instead of drawing every line', async () => {
+    const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a generated table`).join('\n') + '\n';
+    const id = await queueApproval('coder', { 'data/table.txt': big }, 'huge table');
+    const notice = card(id).locator('hive-diff .notice');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toMatch(/diff capped: \d+ more lines not shown/);
+    expect(await card(id).locator('details[data-file="data/table.txt"] summary').textContent()).toContain('+20000');
+    expect(await card(id).locator('hive-diff .l:not(.dim)').count()).toBeLessThanOrEqual(3000);
+    // Deny it so the queue is clean for what follows.
+    await card(id).locator('button.danger').click();
+    await card(id).locator('input[name="reason"]').fill('too big');
+    await card(id).locator('form button[type="submit"]').click();
+    await page.locator(`hive-approval-card article[data-approval="${id}"][data-status="denied"]`).waitFor({ timeout: 30_000 });
+  });
+
+  it('filters the event history by agent', async () => {
+    await page.locator('hive-events select').selectOption(FIRST);
+    const items = page.locator('hive-events li');
+    await items.first().waitFor();
+    const agents = await items.evaluateAll((els) => els.map((el) => el.getAttribute('data-agent')));
+    expect(agents.length).toBeGreaterThan(0);
+    expect(new Set(agents)).toEqual(new Set([FIRST]));
+    await page.locator('hive-events select').selectOption('');
+  });
+
   it('destroys only on the second click, and the banner goes with the collision', async () => {
     const button = row(SECOND).locator('hive-destroy-button button');
     await button.click();
