@@ -253,6 +253,22 @@ describe('ProcessRuntime', () => {
     expect((await get<{ boot: string }>(a, '/api/state')).boot).not.toBe(first.boot);
   });
 
+  it('does not call it a crash when Ctrl-C takes the harness down just before shutdown', async () => {
+    const { root, rt } = hive();
+    const crashes: string[] = [];
+    rt.onCrash((n) => crashes.push(n));
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    // What the terminal does to the whole foreground process group, then the daemon's SIGINT handler.
+    process.kill(Number(readFileSync(path.join(root, 'runtime', 'process', 'coder.json'), 'utf8').match(/"pid": (\d+)/)![1]), 'SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    await rt.shutdown();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(crashes).toEqual([]);
+    expect(await answers(a.port)).toBe(false);
+  });
+
   it('stops every harness on shutdown', async () => {
     const { root, rt } = hive();
     const agents = [await makeAgent(root, 'hm1nd', { isManager: true }), await makeAgent(root, 'coder'), await makeAgent(root, 'iris')];

@@ -34,6 +34,7 @@ export interface ProcessRuntimeOptions {
 const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'NIX_PATH', 'NIX_REMOTE', 'NIX_SSL_CERT_FILE', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'];
 const NO_SETTINGS: HiveSettings = { model: null, env: {}, mcpServers: {} };
 const RESTART_LIMIT = 3;
+const CRASH_REPORT_DELAY_MS = 200;
 
 interface Entry {
   agent: RuntimeAgent;
@@ -320,16 +321,20 @@ export class ProcessRuntime implements ContainerRuntime {
     if (e.child === child) e.child = undefined;
     if (child.expected || !wasRunning) return; // stop/update/destroy, or a failed start the caller already hears about
     e.status = 'crashed';
-    const tail = child.tail(50);
-    this.log(`${e.agent.name}: harness exited unexpectedly with ${describeExit(info)}`);
-    for (const l of this.listeners) {
-      try {
-        l(e.agent.name, { code: info.code, signal: info.signal, tail });
-      } catch (err) {
-        this.log(`crash listener failed: ${(err as Error).message}`);
+    // Ctrl-C reaches the harnesses (same process group) as soon as the daemon: give its
+    // shutdown() a moment to claim the exit before calling it a crash.
+    setTimeout(() => {
+      if (this.closing) return;
+      this.log(`${e.agent.name}: harness exited unexpectedly with ${describeExit(info)}`);
+      for (const l of this.listeners) {
+        try {
+          l(e.agent.name, { code: info.code, signal: info.signal, tail: child.tail(50) });
+        } catch (err) {
+          this.log(`crash listener failed: ${(err as Error).message}`);
+        }
       }
-    }
-    if (this.o.restartOnCrash && !this.closing) this.scheduleRestart(e);
+      if (this.o.restartOnCrash) this.scheduleRestart(e);
+    }, CRASH_REPORT_DELAY_MS).unref();
   }
 
   private scheduleRestart(e: Entry): void {
