@@ -124,7 +124,7 @@ export class ProcessRuntime implements ContainerRuntime {
       const e = this.entries.get(name);
       if (!e) return;
       await this.stopChild(e);
-      e.status = 'stopped';
+      if (e.status !== 'absent') e.status = 'stopped';
     });
   }
 
@@ -140,7 +140,8 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async list(): Promise<string[]> {
-    return [...new Set([...this.records.names(), ...this.entries.keys()])].sort();
+    const known = [...this.entries.values()].filter((e) => e.status !== 'absent').map((e) => e.agent.name);
+    return [...new Set([...this.records.names(), ...known])].sort();
   }
 
   async status(name: string): Promise<ContainerStatus> {
@@ -313,7 +314,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!child) return;
     if (child.running) await child.stop(this.o.stopGraceMs ?? 5000);
     if (e.child === child) e.child = undefined;
-    this.save(e);
+    if (e.status !== 'absent') this.save(e);
   }
 
   private onExit(e: Entry, child: HarnessChild, info: ExitInfo): void {
