@@ -25,7 +25,9 @@ function act<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
   };
 }
 
-const print = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const print = (s: string): void => {
+  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+};
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
 
 function table(rows: string[][]): string {

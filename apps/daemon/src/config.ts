@@ -31,6 +31,7 @@ export const DaemonConfig = z
     nixosContainerBin: z.string().default('nixos-container'),
     nixosConfDir: z.string().default('/etc/nixos-containers'),
     journalctlBin: z.string().default('journalctl'),
+    systemctlBin: z.string().default('systemctl'),
     /** Spawn the manager on start when the state dir has no agents. */
     spawnManager: z.boolean().default(true),
     testHooks: z.boolean().default(false),
@@ -66,6 +67,7 @@ const ENV: Record<string, keyof z.input<typeof DaemonConfig>> = {
   HIVE_NIXOS_CONTAINER_BIN: 'nixosContainerBin',
   HIVE_NIXOS_CONF_DIR: 'nixosConfDir',
   HIVE_JOURNALCTL_BIN: 'journalctlBin',
+  HIVE_SYSTEMCTL_BIN: 'systemctlBin',
   HIVE_FAULT_AT: 'faultAt',
   HIVE_LOG_LEVEL: 'logLevel',
 };

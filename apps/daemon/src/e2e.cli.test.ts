@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, git, snapshotTree } from '@hive/testkit';
@@ -32,7 +32,7 @@ describe('hive CLI end to end (process runtime)', () => {
     expect(r.stderr + r.stdout).toContain('spawned coder on port 8202');
     expect(r.code).toBe(0);
     const res = await fetch('http://127.0.0.1:8202/api/state');
-    expect((await res.json()).name).toBe('coder');
+    expect(((await res.json()) as { name: string }).name).toBe('coder');
   });
 
   let id = 0;
@@ -65,7 +65,7 @@ describe('hive CLI end to end (process runtime)', () => {
     expect((await git(meta, ['log', '-1', '--format=%s'])).trim()).toBe(`deploy coder deployed/${id} ${sha.slice(0, 12)}`);
     expect(await lockedRev(meta, 'coder')).toBe(sha);
     // The restarted harness runs the approved config's model.
-    const st = await (await fetch('http://127.0.0.1:8202/api/state')).json();
+    const st = (await (await fetch('http://127.0.0.1:8202/api/state')).json()) as { model: string; default_model?: string };
     expect(st.default_model ?? st.model).toBe('opus');
   });
 

@@ -190,6 +190,8 @@ function makeRuntime(config: DaemonConfig, root: string, log: Logger): Container
     return new NixosRuntime({
       nixosContainerBin: config.nixosContainerBin,
       journalctlBin: config.journalctlBin,
+      systemctlBin: config.systemctlBin,
+      log: (msg: string) => log.warn(msg),
       confDir: config.nixosConfDir,
       stateRoot: root,
     });

@@ -1,0 +1,99 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitFiles, git, tempDir } from '@hive/testkit';
+import { seedLocalHyperhive } from '@hive/metaflake';
+import { fakeNixosEnv, fakeNixosContainerPath, fakeJournalctlPath, fakeSystemctlPath, readFakeLog } from '@hive/containers/testing';
+import { startDaemonProcess, hive, type DaemonProcess } from './test-support/daemon-process.js';
+
+/** The daemon's lifecycle and approvals once more, on the nixos runtime with a recording nixos-container. */
+describe('nixos runtime (recording fake nixos-container)', () => {
+  let d: DaemonProcess;
+  let fakes: ReturnType<typeof fakeNixosEnv>;
+  let stateDir: string;
+  let meta: string;
+  const calls = () => readFakeLog(fakes.FAKE_NIXOS_CONTAINER_LOG, { ignore: ['status', 'list'] });
+  const conf = (c: string) => readFileSync(path.join(fakes.FAKE_NIXOS_CONTAINER_CONF_DIR, `${c}.conf`), 'utf8');
+
+  async function startWith(extra: Record<string, string> = {}) {
+    return startDaemonProcess({
+      stateDir,
+      env: {
+        ...fakes,
+        ...extra,
+        HIVE_RUNTIME: 'nixos',
+        HIVE_NIXOS_CONTAINER_BIN: fakeNixosContainerPath,
+        HIVE_JOURNALCTL_BIN: fakeJournalctlPath,
+        HIVE_SYSTEMCTL_BIN: fakeSystemctlPath,
+        HIVE_NIXOS_CONF_DIR: fakes.FAKE_NIXOS_CONTAINER_CONF_DIR,
+        HIVE_HYPERHIVE_URL: (await seedLocalHyperhive(path.join(stateDir, '..', 'hyperhive-src'))).url,
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    const dir = tempDir('hive-nixos-e2e-');
+    fakes = fakeNixosEnv(dir);
+    stateDir = path.join(dir, 'state');
+    meta = path.join(stateDir, 'meta');
+    d = await startWith();
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it('spawns the manager with create --flake <meta>#hm1nd then start', () => {
+    expect(calls()).toEqual([
+      ['create', 'h-hm1nd', '--flake', `${meta}#hm1nd`],
+      ['start', 'h-hm1nd'],
+    ]);
+    const flags = conf('h-hm1nd');
+    expect(flags).toContain(`--bind=${stateDir}/agents:/agents`);
+    expect(flags).toContain(`--bind-ro=${stateDir}/applied:/applied`);
+    expect(flags).toContain(`--bind-ro=${stateDir}/meta:/meta`);
+    expect(flags).toContain(`--bind=${stateDir}/state/hm1nd:/state`);
+  });
+
+  it('spawn, rebuild, approve and destroy drive the exact argv sequence', async () => {
+    const n0 = calls().length;
+    expect((await hive(['spawn', 'coder'], d.env)).code).toBe(0);
+    const file = path.join(fakes.FAKE_NIXOS_CONTAINER_CONF_DIR, 'h-coder.conf');
+    appendFileSync(file, 'MY_SETTING=keep-me\n');
+    expect((await hive(['rebuild', 'coder'], d.env)).code).toBe(0);
+    expect(conf('h-coder')).toContain('MY_SETTING=keep-me');
+    expect(conf('h-coder')).toContain(`--bind=${stateDir}/state/coder:/state`);
+    expect(conf('h-coder')).not.toContain('/applied');
+
+    const proposed = path.join(stateDir, 'agents', 'coder', 'config');
+    const sha = await commitFiles(proposed, { 'extra.nix': '{ }\n' }, 'add extra.nix');
+    const id = Number((await hive(['request-apply', 'coder', sha], d.env)).stdout.trim());
+    const ok = await hive(['approve', String(id)], d.env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await git(meta, ['log', '-1', '--format=%s'])).trim()).toBe(`deploy coder deployed/${id} ${sha.slice(0, 12)}`);
+    expect((await hive(['destroy', 'coder'], d.env)).code).toBe(0);
+
+    const flake = `${meta}#coder`;
+    expect(calls().slice(n0)).toEqual([
+      ['create', 'h-coder', '--flake', flake],
+      ['start', 'h-coder'],
+      ['update', 'h-coder', '--flake', flake],
+      ['update', 'h-coder', '--flake', flake],
+      ['destroy', 'h-coder'],
+    ]);
+  });
+
+  it("a failing nixos-container update fails the approval with nix's stderr", async () => {
+    await d.stop();
+    d = await startWith({ FAKE_NIXOS_CONTAINER_FAIL: 'update' });
+    expect((await hive(['spawn', 'coder'], d.env)).code).toBe(0);
+    const proposed = path.join(stateDir, 'agents', 'coder', 'config');
+    const sha = await commitFiles(proposed, { 'more.nix': '{ }\n' }, 'more');
+    const id = Number((await hive(['request-apply', 'coder', sha], d.env)).stdout.trim());
+    const r = await hive(['approve', String(id)], d.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: The option `hive.bogus' does not exist");
+    const note = await git(path.join(stateDir, 'applied', 'coder'), ['tag', '-l', '--format=%(contents)', `failed/${id}`]);
+    expect(note).toContain('hive.bogus');
+    expect((await git(meta, ['status', '--porcelain'])).trim()).toBe('');
+  });
+});
