@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,7 @@ describe('the dashboard against a real daemon', () => {
     await manager.waitFor();
     expect(await manager.textContent()).toContain(String(d.managerPort));
     expect(await manager.locator('.badge').textContent()).toBe('manager');
+    expect(await manager.locator('a').getAttribute('href')).toBe(`http://127.0.0.1:${d.managerPort}/`);
     await page.locator('[data-link="live"]').waitFor();
   });
 
@@ -96,12 +97,29 @@ describe('the dashboard against a real daemon', () => {
     expect(await card(approved).getAttribute('data-status')).toBe('pending');
   });
 
-  it('approves: the approval and the agent row turn deployed live, with the tag', async () => {
+  it('approves: the approval shows building, then the approval and the agent row turn deployed live, with the tag', async () => {
+    // Record every status the card shows, from inside the page, so a short-lived `building` is not missed.
+    await page.evaluate((id) => {
+      const seen = new Set<string>();
+      (window as unknown as { hiveSeen: Set<string> }).hiveSeen = seen;
+      const tick = () => {
+        const app = document.querySelector('hive-app')?.shadowRoot;
+        const list = app?.querySelector('hive-approvals')?.shadowRoot;
+        for (const c of list?.querySelectorAll('hive-approval-card') ?? []) {
+          const a = c.shadowRoot?.querySelector(`article[data-approval="${id}"]`);
+          if (a) seen.add(a.getAttribute('data-status') ?? '');
+        }
+        if (!seen.has('deployed') && !seen.has('failed')) requestAnimationFrame(tick);
+      };
+      tick();
+    }, approved);
     await card(approved).locator('button.ok').click();
+    await card(approved).locator('button.ok .spinner').waitFor();
     await page.locator(`hive-approval-card article[data-approval="${approved}"][data-status="deployed"]`).waitFor({ timeout: 60_000 });
     expect(await card(approved).locator('.terminal').textContent()).toBe(`deployed/${approved}`);
     await row('coder').locator('.tag', { hasText: `deployed/${approved}` }).waitFor();
     await toast('ok', `approved #${approved}`).waitFor();
+    expect(await page.evaluate(() => [...(window as unknown as { hiveSeen: Set<string> }).hiveSeen])).toEqual(['pending', 'building', 'deployed']);
     expect(await notReloaded()).toBe(true);
   });
 
@@ -173,6 +191,13 @@ describe('the dashboard against a real daemon', () => {
     expect(await page.locator('hive-questions').getAttribute('pulsing')).toBeNull();
   });
 
+  it('rebuilds an agent from its row, with a spinner and a toast', async () => {
+    await row('coder').locator('button', { hasText: 'R3BU1LD' }).click();
+    await row('coder').locator('button .spinner').waitFor();
+    await toast('ok', 'rebuilt coder').waitFor({ timeout: 60_000 });
+    expect(await row('coder').locator('button .spinner').count()).toBe(0);
+  });
+
   it('caps a huge diff with a notice instead of drawing every line', async () => {
     const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a generated table`).join('\n') + '\n';
     const id = await queueApproval('coder', { 'data/table.txt': big }, 'huge table');
@@ -209,6 +234,21 @@ describe('the dashboard against a real daemon', () => {
     await page.locator('hive-port-banner div').waitFor({ state: 'detached' });
     await toast('ok', `destroyed ${SECOND}`).waitFor();
     expect((await state()).agents.map((a) => a.name)).not.toContain(SECOND);
+  });
+
+  it('destroys with purge from the keyboard alone, removing the agent from disk', async () => {
+    await row(FIRST).locator('hive-destroy-button input[type="checkbox"]').focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    const button = row(FIRST).locator('hive-destroy-button button');
+    expect(await button.evaluate((b) => b.matches(':focus-visible'))).toBe(true);
+    await page.keyboard.press('Enter');
+    expect((await button.textContent())?.trim()).toBe('sure? click again');
+    await page.keyboard.press('Enter');
+    await row(FIRST).waitFor({ state: 'detached', timeout: 30_000 });
+    await toast('ok', `destroyed ${FIRST} (purged)`).waitFor();
+    expect(existsSync(path.join(d.stateDir, 'agents', FIRST, 'config'))).toBe(false);
+    expect(existsSync(path.join(d.stateDir, 'applied', FIRST))).toBe(false);
   });
 
   it('shows reconnecting while the daemon is away and catches up when it is back', async () => {
