@@ -13,9 +13,26 @@ export class DaemonError extends Error {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
+const TOKEN_KEY = 'hive-operator-token';
+
+/**
+ * The operator token a daemon on a non-loopback bind asks for: read once from
+ * `#token=…` in the address (a fragment never reaches server logs), removed
+ * from the address bar, then kept for this tab only.
+ */
+export function operatorToken(): string | null {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m?.[1]) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 // Relative URLs: the daemon serves this page on the same origin as its API.
 async function call(method: Method, path: string, body?: unknown): Promise<unknown> {
-  const init: RequestInit = { method, headers: { accept: 'application/json' } };
+  const token = operatorToken();
+  const init: RequestInit = { method, headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } };
   if (method !== 'GET') {
     // The daemon refuses mutations without the JSON content type (CSRF), even when there is nothing to send.
     init.headers = { ...init.headers, 'content-type': 'application/json' };

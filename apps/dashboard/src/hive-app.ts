@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { ApprovalDiff, HiveEvent, HiveState } from '@hive/protocol';
-import { api, DaemonError } from './api.js';
+import { api, DaemonError, operatorToken } from './api.js';
 import { busyKey } from './busy.js';
 import { LiveEventsController } from './live-events.js';
 import { panel, theme } from './theme.js';
@@ -108,6 +108,8 @@ export class HiveApp extends LitElement {
       if (lastId > this.lastEventId()) void this.loadEvents();
       this.scheduleRefresh();
     },
+    lastEventId: () => this.lastEventId(),
+    token: operatorToken,
   });
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing = false;
@@ -192,7 +194,8 @@ export class HiveApp extends LitElement {
       this.loadError = '';
       this.loadDiffs();
     } catch (e) {
-      this.loadError = `cannot load state: ${(e as Error).message}`;
+      const hint = e instanceof DaemonError && e.status === 401 ? ' — open this page as /#token=<operator token>' : '';
+      this.loadError = `cannot load state: ${(e as Error).message}${hint}`;
     } finally {
       this.refreshing = false;
       if (this.refreshAgain) {

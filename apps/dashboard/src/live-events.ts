@@ -10,6 +10,10 @@ export interface LiveEventsOptions {
   onEvent(event: HiveEvent): void;
   /** After each (re)connect: the daemon's newest event id, so the host can catch up on what it missed. */
   onHello(lastEventId: number): void;
+  /** Newest event id the host has; the daemon replays everything after it on reconnect. */
+  lastEventId(): number;
+  /** Operator token for daemons that need one (a browser cannot set headers on a WebSocket). */
+  token(): string | null;
 }
 
 /**
@@ -48,6 +52,10 @@ export class LiveEventsController implements ReactiveController {
   private open(): void {
     const url = new URL('/api/events/ws', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const after = this.opts.lastEventId();
+    if (after > 0) url.searchParams.set('after', String(after));
+    const token = this.opts.token();
+    if (token) url.searchParams.set('token', token);
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = () => {

@@ -25,7 +25,9 @@ export interface Daemon {
  * dashboard port, with the test hooks on. Agent ports are moved off 8000/8100
  * so the suite does not fight a daemon already running on this machine.
  */
-export async function startDaemon(o: { stateDir?: string; port?: number; managerPort?: number; agentPortBase?: number } = {}): Promise<Daemon> {
+export async function startDaemon(
+  o: { stateDir?: string; port?: number; managerPort?: number; agentPortBase?: number; env?: Record<string, string> } = {},
+): Promise<Daemon> {
   const stateDir = o.stateDir ?? tempDir('hive-e2e-');
   const managerPort = o.managerPort ?? 20000 + Math.floor(Math.random() * 9000);
   const agentPortBase = o.agentPortBase ?? 30000 + Math.floor(Math.random() * 20000);
@@ -34,6 +36,7 @@ export async function startDaemon(o: { stateDir?: string; port?: number; manager
     HIVE_TEST_HOOKS: '1',
     HIVE_MANAGER_PORT: String(managerPort),
     HIVE_AGENT_PORT_BASE: String(agentPortBase),
+    ...o.env,
   };
   const proc: ResultPromise = execa(process.execPath, [HIVE_CLI, 'up', '--state', stateDir, '--runtime', 'process', '--port', String(o.port ?? 0)], {
     env,

@@ -179,12 +179,15 @@ describe('the dashboard against a real daemon', () => {
     await page.screenshot({ path: path.join(DOCS, 'dashboard-desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await row('hm1nd').waitFor();
+    // Phone width: nothing sticks out sideways (long diff lines scroll inside their own box).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(DOCS, 'dashboard-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("answers an agent's question from the panel", async () => {
     const q = page.locator(`hive-questions [data-question="${question}"]`);
+    expect(await page.locator('hive-questions').getAttribute('pulsing')).not.toBeNull();
     await q.locator('textarea').fill('yes, keep plan.md');
     await q.locator('button[type="submit"]').click();
     await page.locator(`hive-questions [data-question="${question}"] .answer`, { hasText: 'yes, keep plan.md' }).waitFor();
