@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, WebSocket as PwSocket } from 'playwright-core';
-import { commitFiles } from '@hive/testkit';
+import { commitFiles, tempDir } from '@hive/testkit';
 import { HiveState } from '@hive/protocol';
 import { launchBrowser } from './browser.js';
 import { apiCall, hive, startDaemon, type Daemon } from './daemon.js';
 
-const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs');
+// The committed screenshots are refreshed only on request (`pnpm --filter @hive/e2e screenshots`), so a test run leaves the tree clean.
+const SHOTS =
+  process.env.HIVE_E2E_SCREENSHOTS === '1' ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs') : tempDir('hive-shots-');
 // `agao` and `aghx` hash to the same offset (445), so they collide whatever the port base is.
 const [FIRST, SECOND] = ['agao', 'aghx'] as const;
 
@@ -175,14 +177,15 @@ describe('the dashboard against a real daemon', () => {
     await page.locator(`hive-questions [data-question="${question}"] textarea`).waitFor();
     await page.locator('hive-messages li', { hasText: 'rebase on applied/main' }).waitFor();
     await page.locator('hive-toast .toast').first().waitFor({ state: 'detached', timeout: 15_000 });
-    mkdirSync(DOCS, { recursive: true });
-    await page.screenshot({ path: path.join(DOCS, 'dashboard-desktop.png'), fullPage: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await row('hm1nd').waitFor();
     // Phone width: nothing sticks out sideways (long diff lines scroll inside their own box).
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: path.join(DOCS, 'dashboard-phone.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+    for (const f of ['dashboard-desktop.png', 'dashboard-phone.png']) expect(statSync(path.join(SHOTS, f)).size).toBeGreaterThan(10_000);
   });
 
   it("answers an agent's question from the panel", async () => {
