@@ -135,12 +135,29 @@ describe('the dashboard against a real daemon', () => {
     expect((await state()).approvals.find((a) => a.id === id)?.note).toBe('not this week');
   });
 
+  it("shows a failed build: nix's error in the pill and on the card, the agent keeps its tag", async () => {
+    const before = (await state()).agents.find((a) => a.name === 'coder')?.deployed_tag;
+    const id = await queueApproval('coder', { 'broken.nix': '{ this is not nix\n' }, 'broken');
+    await card(id).locator('button.ok').click();
+    await page.locator(`hive-approval-card article[data-approval="${id}"][data-status="failed"]`).waitFor({ timeout: 60_000 });
+    const pill = page.locator('hive-toast .toast[data-kind="err"]', { hasText: `#${id}` });
+    await pill.waitFor();
+    const note = (await state()).approvals.find((a) => a.id === id)?.note ?? '';
+    expect(note).not.toBe('');
+    expect(await card(id).locator('.note').textContent()).toContain(note.split('\n')[0]);
+    expect(await card(id).locator('.terminal').textContent()).toBe(`failed/${id}`);
+    expect(await row('coder').locator('.tag').textContent()).toBe(before);
+    // Deny is not offered on a resolved approval; the fix is a new commit.
+    expect(await card(id).locator('button').count()).toBe(0);
+    await commitFiles(path.join(d.stateDir, 'agents', 'coder', 'config'), { 'broken.nix': '{ ... }: { }\n' }, 'fix broken');
+  });
+
   it("refuses a colliding name with the daemon's own text in the pill", async () => {
     await spawnFromForm(FIRST);
     await toast('ok', `spawned ${FIRST}`).waitFor({ timeout: 60_000 });
     await row(FIRST).waitFor();
     await spawnFromForm(SECOND);
-    const pill = page.locator('hive-toast .toast[data-kind="err"]');
+    const pill = page.locator('hive-toast .toast[data-kind="err"]', { hasText: 'already taken by' });
     await pill.waitFor({ timeout: 30_000 });
     const refusal = await apiCall(d, 'POST', '/api/agents', { name: SECOND });
     expect(refusal.status).toBeGreaterThanOrEqual(400);
