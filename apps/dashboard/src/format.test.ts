@@ -28,6 +28,11 @@ describe('describeEvent', () => {
   it('names both agents of a port collision', () => {
     expect(describeEvent({ type: 'PortConflict', agent: null, data: { port: 8545, agents: ['agao', 'aghx'] } })).toBe('port 8545 collision: agao · aghx');
   });
+  it('gives the first telling line of a failed rebuild', () => {
+    expect(describeEvent({ type: 'Rebuilt', agent: 'coder', data: { ok: false, error: 'error:\n  syntax error, unexpected ID\n  at x.nix:1:8' } })).toBe(
+      'rebuild of coder failed: syntax error, unexpected ID',
+    );
+  });
   it('says when a rebuild failed', () => {
     expect(describeEvent({ type: 'Rebuilt', agent: 'iris', data: { ok: false } })).toBe('rebuild of iris failed');
   });

@@ -12,10 +12,17 @@ export function clock(iso: string): string {
   return d.toTimeString().slice(0, 8);
 }
 
+const cut = (line: string) => (line.length > 160 ? line.slice(0, 159) + '…' : line);
+
 /** The last non-empty line, cut to 160 chars: enough to recognise a crash without flooding the list. */
 function lastLine(text: string): string {
-  const line = text.trimEnd().split('\n').pop()?.trim() ?? '';
-  return line.length > 160 ? line.slice(0, 159) + '…' : line;
+  return cut(text.trimEnd().split('\n').pop()?.trim() ?? '');
+}
+
+/** The first line that says something (nix puts a bare `error:` first sometimes), cut to 160 chars. */
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  return cut(lines.find((l) => l && l !== 'error:') ?? '');
 }
 
 const s = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -31,7 +38,9 @@ export function describeEvent(e: { type: string; agent: string | null; data: Rec
     case 'Destroyed':
       return `destroyed ${who}${d.purge ? ' (purged)' : ''}`;
     case 'Rebuilt':
-      return d.ok === false ? `rebuild of ${who} failed${d.error ? `: ${s(d.error)}` : ''}` : `rebuilt ${who}${d.terminal_tag ? ` → ${s(d.terminal_tag)}` : ''}`;
+      return d.ok === false
+        ? `rebuild of ${who} failed${d.error ? `: ${firstLine(s(d.error))}` : ''}`
+        : `rebuilt ${who}${d.terminal_tag ? ` → ${s(d.terminal_tag)}` : ''}`;
     case 'ApprovalQueued':
       return `approval #${s(id)} queued for ${who}${d.sha ? ` @ ${s(d.sha).slice(0, 12)}` : ''}`;
     case 'ApprovalBuilding':
