@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Approval, ApprovalDiff, HiveState } from '@hive/protocol';
+import { validateAgentName } from '@hive/core';
 import { ConfigError, defaultStateDir, loadConfig } from './config.js';
 import { HiveClient, HiveClientError } from './client.js';
 
@@ -23,6 +24,12 @@ function act<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
       process.exit(e instanceof ConfigError ? 2 : 1);
     }
   };
+}
+
+/** Refuses a malformed approval id before any request or progress line, so the refusal is one line. */
+function approvalId(id: string): string {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new HiveClientError(`approval id must be a positive integer, got ${JSON.stringify(id.slice(0, 40))}: list them with hive approvals`, 0);
+  return id;
 }
 
 const print = (s: string): void => {
@@ -67,6 +74,7 @@ program
   .description('spawn an agent (port preflight first)')
   .action(
     act(async (name: string) => {
+      validateAgentName(name);
       process.stderr.write(`hive: spawning ${name}…\n`);
       const r = await client().request<{ agent?: { port: number } }>('POST', '/api/agents', { body: { name } });
       print(`spawned ${name}${r.agent ? ` on port ${r.agent.port}` : ''}`);
@@ -140,7 +148,7 @@ program
   .description("an approval's diff against what is deployed")
   .action(
     act(async (id: string) => {
-      const d = await client().request<ApprovalDiff>('GET', `/api/approvals/${encodeURIComponent(id)}/diff`);
+      const d = await client().request<ApprovalDiff>('GET', `/api/approvals/${approvalId(id)}/diff`);
       print(d.text);
     }),
   );
@@ -150,8 +158,9 @@ program
   .description('approve and wait for the build: exit 0 when deployed, 1 when the build failed')
   .action(
     act(async (id: string) => {
+      approvalId(id);
       process.stderr.write(`hive: building approval ${id}…\n`);
-      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${encodeURIComponent(id)}/approve`);
+      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${id}/approve`);
       if (a.status === 'deployed') return print(`approval ${a.id} for ${a.agent} deployed (${a.terminal_tag})`);
       process.stderr.write(`hive: approval ${a.id} for ${a.agent} ${a.status}${a.terminal_tag ? ` (${a.terminal_tag})` : ''}:\n${a.note ?? ''}\n`);
       process.exit(1);
@@ -161,10 +170,13 @@ program
 program
   .command('deny <id>')
   .description('deny an approval with a reason (planted as an annotated denied/<id> tag)')
-  .requiredOption('--reason <text>', 'why (the manager reads it)')
+  // Checked in the action rather than by commander, so a missing reason is one line, not a help page.
+  .option('--reason <text>', 'why (required; the manager reads it)')
   .action(
-    act(async (id: string, o: { reason: string }) => {
-      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${encodeURIComponent(id)}/deny`, {
+    act(async (id: string, o: { reason?: string }) => {
+      approvalId(id);
+      if (o.reason === undefined) throw new HiveClientError(`deny needs --reason TEXT: the manager reads it (hive deny ${id} --reason "…")`, 0);
+      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/approvals/${id}/deny`, {
         body: { reason: o.reason },
       });
       print(`approval ${a.id} for ${a.agent} denied${a.terminal_tag ? ` (${a.terminal_tag})` : ''}`);

@@ -18,6 +18,9 @@ import { intParam, jsonBody } from './body.js';
 
 type Env = { Variables: { agent: string } };
 
+/** Body-less mutations take an empty body or `{}`: anything else (malformed, an array, `{"purge":true}`) is a confused client. */
+const NoBody = z.object({}).strict();
+
 /** The daemon's HTTP API (SPEC §8). Pure routing: the Hive does the work. */
 export function createApi(hive: Hive, log: Logger) {
   const app = new Hono<Env>();
@@ -61,11 +64,13 @@ export function createApi(hive: Hive, log: Logger) {
     return c.json({ ok: true, agent: hive.state().agents.find((a) => a.name === name) }, 201);
   });
   op.post('/agents/:name/rebuild', async (c) => {
+    await jsonBody(c, NoBody);
     await hive.rebuild(c.req.param('name'));
     return c.json({ ok: true });
   });
   op.delete('/agents/:name', async (c) => {
     const purge = ['1', 'true', 'yes'].includes(c.req.query('purge') ?? '');
+    await jsonBody(c, NoBody);
     await hive.destroy(c.req.param('name'), { purge });
     return c.json({ ok: true, purged: purge });
   });
@@ -77,7 +82,11 @@ export function createApi(hive: Hive, log: Logger) {
     return a ? c.json(a) : c.json({ error: `no approval with id ${id}: list them with hive approvals`, code: 'APPROVAL_NOT_FOUND' }, 404);
   });
   op.get('/approvals/:id/diff', async (c) => c.json(await hive.diff(intParam(c, 'id'))));
-  op.post('/approvals/:id/approve', async (c) => c.json({ approval: await hive.approve(intParam(c, 'id')) }));
+  op.post('/approvals/:id/approve', async (c) => {
+    const id = intParam(c, 'id');
+    await jsonBody(c, NoBody);
+    return c.json({ approval: await hive.approve(id) });
+  });
   op.post('/approvals/:id/deny', async (c) => {
     const id = intParam(c, 'id');
     const { reason } = await jsonBody(c, DenyBody);
