@@ -7,9 +7,20 @@ import { readHiveSettings } from '@hive/containers';
 import { AgentExistsError, AgentNotFoundError } from '../errors.js';
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 
-/** The agents the meta flake should hold: every recorded agent, plus one being spawned. */
+/**
+ * Agents between their first meta sync and their DB row. Parallel spawns each re-render the meta
+ * flake; without this set, the later sync would drop an agent the earlier one just added.
+ */
+const spawning = new WeakMap<HiveContext, Set<string>>();
+function spawningIn(ctx: HiveContext): Set<string> {
+  let s = spawning.get(ctx);
+  if (!s) spawning.set(ctx, (s = new Set()));
+  return s;
+}
+
+/** The agents the meta flake should hold: every recorded agent, every one mid-spawn, plus `extra`. */
 function metaAgents(ctx: HiveContext, extra?: string) {
-  const names = ctx.store.listAgents().map((a) => a.name);
+  const names = [...new Set([...ctx.store.listAgents().map((a) => a.name), ...spawningIn(ctx)])];
   return agentsForMeta(names, extra, { managerName: ctx.config.managerName, ports: ctx.ports });
 }
 
@@ -50,14 +61,19 @@ export async function spawnLocked(ctx: HiveContext, name: string, o: { skipPrefl
   await setupProposed({ dir: proposed, name });
   await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed });
   ctx.tokens.ensure(name);
-  await syncMeta(ctx, name);
   const agent = runtimeAgent(ctx, name);
-  await ctx.runtime.create(agent);
-  ctx.store.upsertAgent(name, {
-    status: 'starting',
-    model: await modelOf(ctx, name),
-    deployed_tag: await latestDeployedTag(agent.appliedDir),
-  });
+  spawningIn(ctx).add(name);
+  try {
+    await syncMeta(ctx, name);
+    await ctx.runtime.create(agent);
+    ctx.store.upsertAgent(name, {
+      status: 'starting',
+      model: await modelOf(ctx, name),
+      deployed_tag: await latestDeployedTag(agent.appliedDir),
+    });
+  } finally {
+    spawningIn(ctx).delete(name);
+  }
   ctx.bus.emit('Spawned', name, { agent: name, port: agent.port });
   await startAgent(ctx, name);
 }
