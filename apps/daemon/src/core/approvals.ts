@@ -22,6 +22,7 @@ import { readHiveSettings } from '@hive/containers';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
 import { APPROVAL_ID_LOCK, META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { spawnLocked } from './lifecycle.js';
+import { recoverApply } from './recovery.js';
 
 /** git's empty tree: the "before" of an init approval's diff. */
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -100,7 +101,16 @@ export async function approve(ctx: HiveContext, id: number): Promise<Approval> {
   return ctx.locks.run(a.agent, async () => {
     if (!ctx.store.claimForBuild(id)) throw new ApprovalResolvedError(id, getApproval(ctx, id).status);
     ctx.bus.emit('ApprovalBuilding', a.agent, { id, agent: a.agent });
-    return a.kind === 'init' ? runInit(ctx, a) : runApplyCommit(ctx, a);
+    if (a.kind === 'init') return runInit(ctx, a);
+    try {
+      return await runApplyCommit(ctx, a);
+    } catch (e) {
+      // Not a build failure (handled inside) but git or the repo itself (e.g. the agent was purged
+      // meanwhile): reconcile from the tags now rather than leave the approval `building` until a restart.
+      await recoverApply(ctx, { ...a, status: 'building' }, `the deploy could not run: ${(e as Error).message}`);
+      if (ctx.store.getAgent(a.agent)) ctx.store.setAgentStatus(a.agent, (await ctx.runtime.status(a.agent)) === 'running' ? 'running' : 'crashed');
+      return getApproval(ctx, id);
+    }
   });
 }
 

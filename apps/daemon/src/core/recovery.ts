@@ -35,7 +35,8 @@ async function recoverInit(ctx: HiveContext, a: Approval): Promise<boolean> {
   return true;
 }
 
-async function recoverApply(ctx: HiveContext, a: Approval): Promise<boolean> {
+/** Reconciles one apply approval from its tags; `note` explains an unfinished build. Caller holds the agent lock. */
+export async function recoverApply(ctx: HiveContext, a: Approval, note = INTERRUPTED_NOTE): Promise<boolean> {
   const applied = ctx.layout.applied(a.agent);
   if (!existsSync(applied)) {
     finish(ctx, a, 'failed', null, 'the applied repo is gone (agent purged)');
@@ -69,10 +70,10 @@ async function recoverApply(ctx: HiveContext, a: Approval): Promise<boolean> {
       return true;
     default:
       // building, pending-with-DB-building, or absent: the build never finished.
-      if (tags.status !== 'absent') await plantFailed(applied, a.id, INTERRUPTED_NOTE);
+      if (tags.status !== 'absent') await plantFailed(applied, a.id, note);
       await resetWorkingTreeToMain(applied);
       await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
-      finish(ctx, a, 'failed', tags.status !== 'absent' ? `failed/${a.id}` : null, INTERRUPTED_NOTE);
+      finish(ctx, a, 'failed', tags.status !== 'absent' ? `failed/${a.id}` : null, note);
       return true;
   }
 }

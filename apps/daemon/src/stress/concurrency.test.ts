@@ -228,4 +228,30 @@ describe('concurrency: parallel request_apply_commit + approve pairs against a r
     expect(refused.json.error).toMatch(new RegExp(`approval ${id} is already (building|deployed)`));
     await assertSerialisedAndComplete(['coder']);
   });
+
+  it('an approve racing a purge of its agent ends resolved, never stuck building', async () => {
+    for (const name of ['p1', 'p2']) expect((await api('POST', '/api/agents', { body: { name } })).status).toBe(201);
+    const ids: Record<string, number> = {};
+    for (const name of ['p1', 'p2']) {
+      const [sha] = await propose(name, 1, 'doomed');
+      ids[name] = (await requestApply(name, sha!)).json.approval_id as number;
+    }
+    // p1: the purge lands first, then the approve. p2: both at once, whichever wins the agent lock.
+    expect((await api('DELETE', '/api/agents/p1?purge=1')).status).toBe(200);
+    const late = await approve(ids.p1!);
+    expect(late.status).toBe(200);
+    expect(late.json.approval).toMatchObject({ id: ids.p1, status: 'failed', terminal_tag: null });
+    expect(String((late.json.approval as Approval).note)).toMatch(/applied repo is gone/);
+    const [raced] = await Promise.all([approve(ids.p2!), api('DELETE', '/api/agents/p2?purge=1')]);
+    expect(raced.status).toBe(200);
+    expect(['deployed', 'failed']).toContain((raced.json.approval as Approval).status);
+
+    const all = await approvals();
+    for (const id of Object.values(ids)) {
+      expect(['deployed', 'failed'], `approval ${id}`).toContain(all.find((a) => a.id === id)?.status);
+      expect((await approve(id)).status, `approve ${id} again`).toBe(409);
+    }
+    expect(((await api('GET', '/api/state')).json.agents as { name: string }[]).map((a) => a.name)).not.toContain('p1');
+    expect((await git(path.join(d.stateDir, 'meta'), ['status', '--porcelain'])).trim()).toBe('');
+  });
 });
