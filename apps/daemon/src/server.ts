@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { createAdaptorServer } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './log.js';
 import type { ContainerRuntime } from '@hive/containers';
 import type { DaemonConfig } from './config.js';
 import { Hive } from './core/hive.js';
@@ -29,7 +30,7 @@ function dashboardDir(): string {
 
 /** Starts the daemon: HTTP API + live socket + dashboard, then recovery and the agents. */
 export async function startDaemon(config: DaemonConfig, o: { log?: Logger; runtime?: ContainerRuntime } = {}): Promise<RunningDaemon> {
-  const log = o.log ?? pino({ level: config.logLevel, base: undefined }, pino.destination(2));
+  const log = o.log ?? createLogger(config.logLevel);
   const hive = new Hive({ config, log, runtime: o.runtime });
   const app = createApi(hive, log);
   serveDashboard(app, dashboardDir());

@@ -18,6 +18,7 @@ import { runtimeAgent, type FaultStep, type HiveContext } from './context.js';
 import * as lifecycle from './lifecycle.js';
 import * as approvals from './approvals.js';
 import { recoverApprovals } from './recovery.js';
+import { lockStateDir } from './state-lock.js';
 
 /** The default harness: this repo's agent-harness app, run with the same node. */
 function defaultHarnessCommand(): string[] {
@@ -37,11 +38,14 @@ export class Hive {
   readonly ctx: HiveContext;
   readonly inbox: InboxDelivery;
   private url = '';
+  private unlock: () => void;
 
   constructor(o: HiveOptions) {
     const { config, log } = o;
     const layout = stateLayout(config.stateDir);
-    for (const d of [layout.root, layout.agentsDir, layout.appliedRoot, layout.stateRoot]) mkdirSync(d, { recursive: true });
+    mkdirSync(layout.root, { recursive: true });
+    this.unlock = lockStateDir(layout.root);
+    for (const d of [layout.agentsDir, layout.appliedRoot, layout.stateRoot]) mkdirSync(d, { recursive: true });
     const store = new Store(layout.dbFile);
     const ports: PortOptions = {
       managerName: config.managerName,
@@ -113,6 +117,7 @@ export class Hive {
     this.inbox.stop();
     await this.ctx.runtime.shutdown();
     this.ctx.store.close();
+    this.unlock();
   }
 
   // ── operator actions ──
