@@ -83,7 +83,22 @@ describe('daemon HTTP API', () => {
   it.each(['--upload-pack=x', 'main', 'zz', 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'])('refuses the sha %j and queues nothing', async (sha) => {
     const r = await call(d, 'POST', '/api/agent/request_apply_commit', { body: JSON.stringify({ name: 'coder', sha }), headers: { authorization: `Bearer ${managerToken}` } });
     expect([400, 404]).toContain(r.status);
-    expect((await call(d, 'GET', '/api/approvals')).json.approvals).toEqual([]);
+    expect((await call(d, 'GET', '/api/approvals')).json.approvals.filter((a: { kind: string }) => a.kind === 'apply')).toEqual([]);
+  });
+
+  it('request_init_config queues a first config whose approval spawns the agent', async () => {
+    const auth = { authorization: `Bearer ${managerToken}` };
+    const r = await call(d, 'POST', '/api/agent/request_init_config', { body: '{"name":"iris"}', headers: auth });
+    expect(r.status).toBe(200);
+    const id = r.json.approval_id;
+    expect((await call(d, 'GET', `/api/approvals/${id}`)).json).toMatchObject({ agent: 'iris', kind: 'init', status: 'pending' });
+    const diff = await call(d, 'GET', `/api/approvals/${id}/diff`);
+    expect(diff.json.files.map((f: { path: string }) => f.path).sort()).toEqual(['agent.nix', 'flake.nix']);
+    expect((await call(d, 'GET', '/api/state')).json.agents.map((a: { name: string }) => a.name)).not.toContain('iris');
+    const ok = await call(d, 'POST', `/api/approvals/${id}/approve`, { body: '{}' });
+    expect(ok.json.approval).toMatchObject({ status: 'deployed', terminal_tag: 'deployed/0' });
+    expect((await call(d, 'GET', '/api/state')).json.agents.find((a: { name: string }) => a.name === 'iris')).toMatchObject({ port: 18178, status: 'running' });
+    expect((await call(d, 'POST', '/api/agent/request_init_config', { body: '{"name":"iris"}', headers: auth })).status).toBe(409);
   });
 
   it('answers unknown approvals and bad ids clearly', async () => {

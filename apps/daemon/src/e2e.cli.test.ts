@@ -69,6 +69,18 @@ describe('hive CLI end to end (process runtime)', () => {
     expect(st.default_model ?? st.model).toBe('opus');
   });
 
+  it("the manager's inbox hears ApprovalResolved with the deployed tag", async () => {
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      const h = (await (await fetch('http://127.0.0.1:8000/api/history')).json()) as { entries: { text: string }[] };
+      text = h.entries.map((e) => e.text).join('\n');
+      if (text.includes(`deployed/${id}`)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(text).toContain(`ApprovalResolved: approval ${id} for coder is deployed (deployed/${id})`);
+  });
+
   it('a second approve of the same id is refused', async () => {
     const again = await sh(['approve', String(id)]);
     expect(again.code).toBe(1);
@@ -143,6 +155,13 @@ describe('hive CLI end to end (process runtime)', () => {
     const flake = (await import('node:fs')).readFileSync(path.join(d.stateDir, 'meta', 'flake.nix'), 'utf8');
     expect(flake).not.toContain('agent-agao');
     expect((await sh(['destroy', 'agao'])).code).toBe(1);
+  });
+
+  it('auto-update relocks hyperhive and rebuilds every agent', async () => {
+    const r = await sh(['auto-update']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rebuilt: .*coder/);
+    expect(r.stdout).toMatch(/hm1nd/);
   });
 
   it('rebuild relocks and restarts the agent', async () => {
