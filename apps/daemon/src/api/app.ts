@@ -13,7 +13,7 @@ import {
 import type { Hive } from '../core/hive.js';
 import { UnauthorizedError } from '../errors.js';
 import { errorResponse } from './http-errors.js';
-import { bearer, csrfGuard, operatorAuth } from './guards.js';
+import { bearer, csrfGuard, hostGuard, operatorAuth } from './guards.js';
 import { intParam, jsonBody } from './body.js';
 
 type Env = { Variables: { agent: string } };
@@ -28,6 +28,7 @@ export function createApi(hive: Hive, log: Logger) {
   app.onError((err, c) => errorResponse(c, err, log));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}`, code: 'NOT_FOUND' }, 404));
 
+  app.use('/api/*', hostGuard(config.bind));
   app.use('/api/*', csrfGuard());
 
   // ── agent API: each agent authenticates with its own token ──

@@ -26,6 +26,32 @@ export function csrfGuard(): MiddlewareHandler {
   };
 }
 
+const LOOPBACK_BIND = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/;
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|[a-z0-9.-]+\.localhost|\[::1\])$/;
+
+/**
+ * DNS rebinding: a loopback-bound daemon needs no token, so it answers only requests naming a
+ * loopback host (a page on evil.example re-resolved to 127.0.0.1 is same-origin with itself and
+ * would pass the Origin check). Wider binds require the operator token instead.
+ */
+export function hostAllowed(bind: string, host: string | undefined): boolean {
+  if (!LOOPBACK_BIND.test(bind)) return true;
+  try {
+    return LOOPBACK_HOST.test(new URL(`http://${host ?? ''}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function hostGuard(bind: string): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header('host');
+    if (!hostAllowed(bind, host))
+      throw new ForbiddenError(`host ${JSON.stringify((host ?? '').slice(0, 80))} refused: reach the daemon as 127.0.0.1 or localhost (DNS rebinding guard)`);
+    await next();
+  };
+}
+
 /** Operator routes: when an operator token is configured, every request must carry it. */
 export function operatorAuth(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {

@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventFrame } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
 import { safeEqual } from '../core/tokens.js';
+import { hostAllowed } from './guards.js';
 
 /**
  * The live event socket `/api/events/ws`: a hello with the last event id, any events after
@@ -19,8 +20,15 @@ export function attachEventSocket(server: Server, hive: Hive): WebSocketServer {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    let url: URL;
+    try {
+      // An empty or malformed Host must not throw here: this handler runs outside any error boundary.
+      url = new URL(req.url ?? '/', `http://${req.headers.host || 'localhost'}`);
+    } catch {
+      return refuse(socket, 400, 'Bad Request');
+    }
     if (url.pathname !== '/api/events/ws') return refuse(socket, 404, 'Not Found');
+    if (!hostAllowed(hive.ctx.config.bind, req.headers.host)) return refuse(socket, 403, 'Forbidden');
     // Cross-site WebSocket hijacking: browsers always send Origin; it must be ours.
     const origin = req.headers.origin;
     if (origin && origin !== url.origin) return refuse(socket, 403, 'Forbidden');

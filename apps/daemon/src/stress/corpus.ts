@@ -29,6 +29,8 @@ export interface Corpus {
   wrongTypes: Record<string, unknown[]>;
   tokens: { header: string | null; why: string }[];
   origins: Hostile[];
+  /** `adapter`: refused by @hono/node-server itself (non-canonical Host) with a bare 400, before our code runs. */
+  hosts: (Hostile & { adapter: boolean })[];
   endpoints: Endpoint[];
 }
 
@@ -60,6 +62,7 @@ export function loadCorpus(file = CORPUS_FILE): Corpus {
     wrongTypes,
     tokens: raw.tokens as Corpus['tokens'],
     origins: list('origins'),
+    hosts: (raw.hosts as { value: string; why: string; adapter?: boolean }[]).map((h) => ({ value: h.value, why: h.why, adapter: h.adapter === true })),
     endpoints: raw.endpoints as Endpoint[],
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
@@ -60,6 +61,33 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
       /* not JSON: the assertions say so */
     }
     return { status: res.status, text, json };
+  }
+
+  /** A raw HTTP/1.1 request, for what fetch cannot send: a forged Host header, a WebSocket upgrade. */
+  function raw(method: string, p: string, headers: Record<string, string>, body?: string): Promise<Reply & { upgraded: boolean }> {
+    const { port } = new URL(d.url);
+    return new Promise((resolve, reject) => {
+      const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+      const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: { ...headers, ...length }, setHost: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let json: Reply['json'] = {};
+          try {
+            json = JSON.parse(text) as Reply['json'];
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, text, json, upgraded: false });
+        });
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve({ status: res.statusCode ?? 0, text: '', json: {}, upgraded: true });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   const authFor = (e: Endpoint): Record<string, string> =>
@@ -222,6 +250,34 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
           expect(r.json.error).toMatch(/cross-origin/);
         }
     });
+  });
+
+  it('a DNS-rebinding page (foreign Host, Origin to match) is refused with 403 on every call, reads and the live socket included', async () => {
+    const { port } = new URL(d.url);
+    const wsHeaders = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    await unchanged(async () => {
+      for (const h of corpus.hosts) {
+        const host = h.value.replace('{port}', port);
+        const headers = { host, origin: `http://${host}`, 'content-type': 'application/json' };
+        const refused = (r: Reply, what: string) => {
+          if (h.adapter) return expect(r, what).toMatchObject({ status: 400, text: '' });
+          expectRefused(r, what, 403);
+          expect(r.json.error).toMatch(/DNS rebinding/);
+        };
+        for (const e of corpus.endpoints) {
+          const v = valid(e);
+          refused(await raw(e.method, pathOf(e, v.params), { ...headers, ...authFor(e) }, v.body ? JSON.stringify(v.body) : '{}'), `${e.id} for ${h.why}`);
+        }
+        refused(await raw('GET', '/api/state', { host }), `GET /api/state for ${h.why}`);
+        const ws = await raw('GET', '/api/events/ws', { host, ...wsHeaders });
+        expect(ws.upgraded, `live socket for ${h.why}`).toBe(false);
+        expect(ws.status, `live socket for ${h.why}`).toBe(403);
+      }
+    });
+    // Loopback names still reach it, the live socket too.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `127.0.0.2:${port}`, `hive.localhost:${port}`])
+      expect((await raw('GET', '/api/state', { host })).status, host).toBe(200);
+    expect(await raw('GET', '/api/events/ws', { host: `127.0.0.1:${port}`, ...wsHeaders })).toMatchObject({ upgraded: true, status: 101 });
   });
 
   it('form-encoded, text and typeless mutations are refused with 415', async () => {
