@@ -75,7 +75,7 @@ describe('hive CLI end to end (process runtime)', () => {
     while (Date.now() < deadline) {
       const h = (await (await fetch('http://127.0.0.1:8000/api/history')).json()) as { entries: { text: string }[] };
       text = h.entries.map((e) => e.text).join('\n');
-      if (text.includes(`deployed/${id}`)) break;
+      if (text.includes(`ApprovalResolved: approval ${id}`)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(text).toContain(`ApprovalResolved: approval ${id} for coder is deployed (deployed/${id})`);

@@ -2,7 +2,7 @@ import { commitFiles, git as tgit, initRepo as initTestRepo } from '@hive/testki
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diff, parseNumstat } from './diff.js';
+import { diff, EMPTY_TREE, parseNumstat } from './diff.js';
 import { InvalidRefError, RefNotFoundError } from './errors.js';
 
 async function base(files: Record<string, string> = { 'agent.nix': 'line1\nline2\n', 'gone.nix': 'bye\n' }) {
@@ -92,5 +92,14 @@ describe('parseNumstat', () => {
       { path: 'a\tb\n.nix', added: 1, removed: 2, binary: false },
       { path: 'bin', added: 0, removed: 0, binary: true },
     ]);
+  });
+});
+
+describe('diff from the empty tree', () => {
+  it('shows every file of a first commit', async () => {
+    const repo = await initTestRepo();
+    const sha = await commitFiles(repo, { 'a.nix': '{ }\n', 'b/c.txt': 'x\ny\n' });
+    const out = await diff(repo, EMPTY_TREE, sha);
+    expect(out.files.map((f) => [f.path, f.added])).toEqual([['a.nix', 1], ['b/c.txt', 2]]);
   });
 });

@@ -25,9 +25,14 @@ export const DEFAULT_DIFF_MAX_BYTES = 1024 * 1024;
 const COMMON = ['--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
 
 /** What changes from `from` to `to`: unified text (capped at maxBytes, default 1 MiB) and per-file stats. */
+/** git's well-known empty tree: `diff(repo, EMPTY_TREE, sha)` shows every file of `sha`. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 export async function diff(repo: string, from: string, to: string, opts: { maxBytes?: number } = {}): Promise<Diff> {
   const maxBytes = opts.maxBytes ?? DEFAULT_DIFF_MAX_BYTES;
-  const [a, b] = [await revParse(repo, from), await revParse(repo, to)];
+  // The empty tree is no commit, but git knows it: diffing from it shows a whole first commit.
+  const resolve = (ref: string) => (ref === EMPTY_TREE ? ref : revParse(repo, ref));
+  const [a, b] = [await resolve(from), await resolve(to)];
   const [text, stats] = await Promise.all([
     runGit(repo, ['diff', ...COMMON, a, b, '--']),
     runGit(repo, ['diff', ...COMMON, '--numstat', '-z', a, b, '--']),

@@ -7,7 +7,7 @@ export { tag, tagAnnotated, readTagMessage, tagExists, listTags } from './tags.j
 /** Pull one commit from another repo and pin it as a tag, in one step. */
 export { fetchToTag, type FetchToTagOptions } from './fetch-to-tag.js';
 /** Unified diff + per-file stats, binary-safe, size-capped. */
-export { diff, DEFAULT_DIFF_MAX_BYTES, type Diff, type DiffFile } from './diff.js';
+export { diff, EMPTY_TREE, DEFAULT_DIFF_MAX_BYTES, type Diff, type DiffFile } from './diff.js';
 /** An agent's two repos: proposed (manager-editable) and applied (deployed truth). */
 export { setupProposed, type SetupProposedOptions } from './proposed.js';
 export { setupApplied, type SetupAppliedOptions } from './applied.js';

@@ -3,6 +3,7 @@ import { validateAgentName } from '@hive/core';
 import type { Approval, ApprovalDiff } from '@hive/protocol';
 import {
   diff,
+  EMPTY_TREE,
   fetchToTag,
   git,
   plantDenied,
@@ -23,9 +24,6 @@ import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalRe
 import { APPROVAL_ID_LOCK, META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { spawnLocked } from './lifecycle.js';
 import { recoverApply } from './recovery.js';
-
-/** git's empty tree: the "before" of an init approval's diff. */
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 function requireManager(ctx: HiveContext, caller: string, call: string): void {
   if (caller !== ctx.config.managerName) throw new ForbiddenError(`${call} is manager-only: ${caller} is not ${ctx.config.managerName}`);

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { insideRoot, validateAgentName } from '@hive/core';
 import { setupApplied, setupProposed, listTags } from '@hive/gitops';
 import { agentsForMeta, lockUpdateForRebuild, lockUpdateHyperhive, syncAgents } from '@hive/metaflake';
-import { preflightPort } from '@hive/ports';
+import { findPortConflicts, preflightPort } from '@hive/ports';
 import { readHiveSettings } from '@hive/containers';
 import { AgentExistsError, AgentNotFoundError } from '../errors.js';
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
@@ -75,6 +75,9 @@ export async function spawnLocked(ctx: HiveContext, name: string, o: { skipPrefl
     spawningIn(ctx).delete(name);
   }
   ctx.bus.emit('Spawned', name, { agent: name, port: agent.port });
+  // Only reachable when the preflight was skipped (test hook) or the port settings changed.
+  for (const c of findPortConflicts(ctx.store.listAgents().map((a) => a.name), ctx.ports))
+    if (c.agents.includes(name)) ctx.bus.emit('PortConflict', name, { port: c.port, agents: c.agents });
   await startAgent(ctx, name);
 }
 
