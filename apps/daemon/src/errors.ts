@@ -62,3 +62,8 @@ export class BadRequestError extends HiveError {
   readonly code = 'BAD_REQUEST';
   override readonly status = 400;
 }
+
+export class PayloadTooLargeError extends HiveError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  override readonly status = 413;
+}

@@ -14,9 +14,11 @@ import type { Hive } from '../core/hive.js';
 import { UnauthorizedError } from '../errors.js';
 import { errorResponse } from './http-errors.js';
 import { bearer, csrfGuard, hostGuard, operatorAuth } from './guards.js';
-import { intParam, jsonBody } from './body.js';
+import { bodyCap, intParam, jsonBody } from './body.js';
 
 type Env = { Variables: { agent: string } };
+
+const MAX_BODY_BYTES = 256 * 1024;
 
 /** Body-less mutations take an empty body or `{}`: anything else (malformed, an array, `{"purge":true}`) is a confused client. */
 const NoBody = z.object({}).strict();
@@ -29,6 +31,9 @@ export function createApi(hive: Hive, log: Logger) {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}`, code: 'NOT_FOUND' }, 404));
 
   app.use('/api/*', hostGuard(config.bind));
+  // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused unread.
+  // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused.
+  app.use('/api/*', bodyCap(MAX_BODY_BYTES));
   app.use('/api/*', csrfGuard());
 
   // ── agent API: each agent authenticates with its own token ──

@@ -1,6 +1,37 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+
+/** How much of a refused body is read (and dropped) before the connection is given up on. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Caps request bodies at `max` bytes. A bigger one is read to its end, kept nowhere, then refused
+ * with a 413: answering while the client is still sending makes the node adapter cut the
+ * connection, and the client would see a hang-up instead of the error.
+ */
+export function bodyCap(max: number): MiddlewareHandler {
+  return async (c, next) => {
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size <= max) chunks.push(value);
+      else if (size > DISCARD_LIMIT) {
+        await reader.cancel();
+        break;
+      }
+    }
+    if (size > max) throw new PayloadTooLargeError(`request body too large: the limit is ${max} bytes`);
+    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
+    await next();
+  };
+}
 
 /** Reads and validates a JSON body at the edge: malformed JSON and schema misses are one-line 400s. */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const CORPUS_FILE = fileURLToPath(new URL('../../../../test-data/hostile-inputs.json', import.meta.url));
 
 /** A string too big or too odd to write literally in the JSON file. */
-type Generated = string | { repeat: string; times: number } | { nest: number; open: string; close: string; inner?: string };
+type Generated = string | { repeat: string; times: number; prefix?: string; suffix?: string } | { nest: number; open: string; close: string; inner?: string };
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface Hostile {
@@ -26,6 +26,8 @@ export interface Corpus {
   models: Hostile[];
   ids: Hostile[];
   bodies: { raw: string; why: string }[];
+  /** Bodies over the daemon's size limit: 413, refused before parsing. */
+  oversized: { raw: string; why: string }[];
   wrongTypes: Record<string, unknown[]>;
   tokens: { header: string | null; why: string }[];
   origins: Hostile[];
@@ -37,7 +39,7 @@ export interface Corpus {
 /** Expands `{repeat}` and `{nest}` generators into their strings. */
 export function expand(v: Generated): string {
   if (typeof v === 'string') return v;
-  if ('repeat' in v) return v.repeat.repeat(v.times);
+  if ('repeat' in v) return (v.prefix ?? '') + v.repeat.repeat(v.times) + (v.suffix ?? '');
   return v.open.repeat(v.nest) + (v.inner ?? '') + v.close.repeat(v.nest);
 }
 
@@ -59,6 +61,7 @@ export function loadCorpus(file = CORPUS_FILE): Corpus {
     models: list('models'),
     ids: list('ids'),
     bodies: (raw.bodies as { raw: Generated; why: string }[]).map((b) => ({ raw: expand(b.raw), why: b.why })),
+    oversized: (raw.oversized as { raw: Generated; why: string }[]).map((b) => ({ raw: expand(b.raw), why: b.why })),
     wrongTypes,
     tokens: raw.tokens as Corpus['tokens'],
     origins: list('origins'),

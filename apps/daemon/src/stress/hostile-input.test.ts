@@ -67,7 +67,7 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
   function raw(method: string, p: string, headers: Record<string, string>, body?: string): Promise<Reply & { upgraded: boolean }> {
     const { port } = new URL(d.url);
     return new Promise((resolve, reject) => {
-      const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+      const length = body === undefined || headers['transfer-encoding'] ? {} : { 'content-length': String(Buffer.byteLength(body)) };
       const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: { ...headers, ...length }, setHost: false }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -213,6 +213,13 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
 
       // Body-less endpoints too: a body that is not a JSON object is a confused client, not a go-ahead.
       for (const b of corpus.bodies) expectRefused(await request(e, { raw: b.raw }), `${e.id} body ${b.why}`, 400);
+      // Over the size limit, with a declared length and streamed in chunks.
+      const v = valid(e);
+      const headers = { host: new URL(d.url).host, 'content-type': 'application/json', ...authFor(e) };
+      for (const b of corpus.oversized) {
+        expectRefused(await raw(e.method, pathOf(e, v.params), headers, b.raw), `${e.id} body ${b.why}`, 413);
+        expectRefused(await raw(e.method, pathOf(e, v.params), { ...headers, 'transfer-encoding': 'chunked' }, b.raw), `${e.id} chunked body ${b.why}`, 413);
+      }
     });
   });
 
