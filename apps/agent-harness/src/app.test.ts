@@ -64,6 +64,15 @@ describe('harness HTTP API', () => {
     expect((await req('/api/model', form('opus', { origin: base }))).status).toBe(200);
   });
 
+  it('answers only loopback Host names (DNS-rebinding guard)', async () => {
+    const { req, harness } = setup();
+    const rebound = { host: 'evil.example:8202' };
+    expect((await req('/api/state', { headers: rebound })).status).toBe(403);
+    expect((await req('/api/chat', json({ text: 'hi' }, { ...rebound, origin: 'http://evil.example:8202' }))).status).toBe(403);
+    expect(harness.history.list()).toHaveLength(0);
+    expect((await req('/api/state', { headers: { host: 'localhost:8202' } })).status).toBe(200);
+  });
+
   it('JSON mutations need the JSON content type', async () => {
     const { req, harness } = setup();
     const res = await req('/api/chat', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"text":"hi"}' });

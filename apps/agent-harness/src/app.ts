@@ -8,6 +8,7 @@ import { HiveError } from '@hive/core';
 import { InboxItem } from '@hive/protocol';
 import { BadRequestError } from './errors.js';
 import type { Harness } from './harness.js';
+import { hostAllowed } from '@hive/core';
 import { sameOrigin } from './origin.js';
 
 const ChatBody = z.object({ text: z.string().trim().min(1, 'a message is required').max(64000) });
@@ -64,6 +65,11 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   const pageDir = path.resolve(opts.pageDir);
 
   app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request body too large' }, 413) }));
+  // DNS rebinding: bound to loopback, the page answers only loopback Host names.
+  app.use('*', async (c, next) => {
+    if (!hostAllowed(harness.config.host, c.req.header('host') ?? new URL(c.req.url).host)) return c.json({ error: 'host refused: open this page as 127.0.0.1 or localhost' }, 403);
+    return next();
+  });
   app.use('/api/*', sameOriginOnly);
 
   app.get('/api/state', (c) => c.json(harness.state()));

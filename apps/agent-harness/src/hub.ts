@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HarnessFrame } from '@hive/protocol';
+import { hostAllowed } from '@hive/core';
 import { sameOrigin } from './origin.js';
 
 /** The page sockets on `/api/ws`: every frame goes to every open page. */
@@ -13,11 +14,11 @@ export class FrameHub {
   constructor(private readonly hello: () => HarnessFrame[]) {}
 
   /** Takes over upgrades of `/api/ws` on the node server; other paths and foreign origins are refused. */
-  attach(server: Server): void {
+  attach(server: Server, bind = '127.0.0.1'): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const origin = req.headers.origin;
-      if (url.pathname !== '/api/ws' || (origin && !sameOrigin(origin, req.headers.host))) {
+      if (url.pathname !== '/api/ws' || !hostAllowed(bind, req.headers.host) || (origin && !sameOrigin(origin, req.headers.host))) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }

@@ -23,7 +23,7 @@ const harness = new Harness(config, log);
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
 const app = createApp(harness, { pageDir });
 const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-harness.hub.attach(server);
+harness.hub.attach(server, config.host);
 
 try {
   harness.port = await listenWithRetry(server, {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isLoopbackBind } from '@hive/core';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -39,8 +40,7 @@ export const DaemonConfig = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
-    const loopback = c.bind === '127.0.0.1' || c.bind === 'localhost' || c.bind === '::1' || c.bind.startsWith('127.');
-    if (!loopback && !c.operatorToken)
+    if (!isLoopbackBind(c.bind) && !c.operatorToken)
       ctx.addIssue({ code: 'custom', path: ['bind'], message: `binding ${c.bind} needs an operator token: set HIVE_OPERATOR_TOKEN or HIVE_OPERATOR_TOKEN_FILE` });
     if (c.runtime === 'nixos' && !c.hyperhiveUrl)
       ctx.addIssue({ code: 'custom', path: ['hyperhiveUrl'], message: 'the nixos runtime needs HIVE_HYPERHIVE_URL (the flake URL the meta flake uses for hyperhive)' });

@@ -6,3 +6,5 @@ export { validateAgentName, isValidAgentName, containerName, MAX_AGENT_NAME, AGE
 export { insideRoot, stateLayout, type StateLayout } from './paths.js';
 /** Every nix call goes through here: flakes enabled, local registry, exit code checked. */
 export { runNix, flakeRegistryFile, NIX_FEATURES, type NixOptions } from './nix.js';
+/** Loopback binds and the DNS-rebinding guard shared by the daemon and the harness. */
+export { isLoopbackBind, hostAllowed } from './loopback.js';

@@ -34,3 +34,17 @@ describe('insideRoot', () => {
     expect(() => insideRoot('/var/lib/h', ...parts)).toThrow(PathEscapeError);
   });
 });
+
+describe('hostAllowed (DNS-rebinding guard)', async () => {
+  const { hostAllowed, isLoopbackBind } = await import('./index.js');
+  it.each(['127.0.0.1:7777', 'localhost:7777', '[::1]:7777', 'hive.localhost', '127.1.2.3'])('lets a loopback bind answer Host %s', (h) => {
+    expect(hostAllowed('127.0.0.1', h)).toBe(true);
+  });
+  it.each(['evil.example', 'evil.example:7777', '10.0.0.1', '', undefined])('refuses Host %j on a loopback bind', (h) => {
+    expect(hostAllowed('127.0.0.1', h)).toBe(false);
+  });
+  it('leaves wider binds to the operator token', () => {
+    expect(isLoopbackBind('0.0.0.0')).toBe(false);
+    expect(hostAllowed('0.0.0.0', 'hive.example.org')).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { safeEqual } from '../core/tokens.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
-import { HiveError } from '@hive/core';
+import { HiveError, hostAllowed } from '@hive/core';
 
 class UnsupportedMediaError extends HiveError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
@@ -24,23 +24,6 @@ export function csrfGuard(): MiddlewareHandler {
     }
     await next();
   };
-}
-
-const LOOPBACK_BIND = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/;
-const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|[a-z0-9.-]+\.localhost|\[::1\])$/;
-
-/**
- * DNS rebinding: a loopback-bound daemon needs no token, so it answers only requests naming a
- * loopback host (a page on evil.example re-resolved to 127.0.0.1 is same-origin with itself and
- * would pass the Origin check). Wider binds require the operator token instead.
- */
-export function hostAllowed(bind: string, host: string | undefined): boolean {
-  if (!LOOPBACK_BIND.test(bind)) return true;
-  try {
-    return LOOPBACK_HOST.test(new URL(`http://${host ?? ''}`).hostname);
-  } catch {
-    return false;
-  }
 }
 
 export function hostGuard(bind: string): MiddlewareHandler {

@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventFrame } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
 import { safeEqual } from '../core/tokens.js';
-import { hostAllowed } from './guards.js';
+import { hostAllowed } from '@hive/core';
 
 /**
  * The live event socket `/api/events/ws`: a hello with the last event id, any events after
