@@ -74,7 +74,7 @@ function pipelineNote(r, l) {
   return [
     `### 3 · Approval pipeline: ${l.pass ? 'PASS' : 'MISS'} (${fmtRatio(l.ratio)})`,
     '',
-    `Medians of ${p.runs.daemon.length} runs each, interleaved: the daemon took ${fmtMs(daemon)} (request_apply_commit ${fmtMs(median(p.runs.daemon.map((x) => x.request)))} + approve ${fmtMs(median(p.runs.daemon.map((x) => x.approve)))}); the raw script ${fmtMs(raw)}; the same library calls the daemon makes, run in-process step by step (\`libraryPipeline\` in bench/pipeline.mjs), ${fmtMs(lib)}.`,
+    `Medians of ${p.runs.daemon.length} runs each, interleaved: the daemon took ${fmtMs(daemon)} (request_apply_commit alone ${fmtMs(median(p.runs.daemon.map((x) => x.request)))}, approve alone ${fmtMs(median(p.runs.daemon.map((x) => x.approve)))}); the raw script ${fmtMs(raw)}; the same library calls the daemon makes, run in-process step by step (\`libraryPipeline\` in bench/pipeline.mjs), ${fmtMs(lib)}.`,
     '',
     '| Step | raw script | library calls |',
     '|---|---:|---:|',
