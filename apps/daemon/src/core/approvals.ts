@@ -182,7 +182,9 @@ async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> 
 /** The full build error (nix's stderr when there is one), bounded. */
 function buildErrorText(e: Error): string {
   const stderr = (e as { stderr?: unknown }).stderr;
-  const text = typeof stderr === 'string' && stderr.trim() ? `${e.message}\n\n${stderr.trim()}` : e.message;
+  const full = typeof stderr === 'string' ? stderr.trim() : '';
+  // The message is usually stderr's first error line: don't say it twice.
+  const text = !full ? e.message : full.includes(e.message) ? full : `${e.message}\n\n${full}`;
   return text.length > 16_000 ? text.slice(0, 16_000) + '\n… (truncated)' : text;
 }
 
