@@ -268,11 +268,14 @@ export class ProcessRuntime implements ContainerRuntime {
     const deadline = Date.now() + timeout;
     let exit: ExitInfo | null = null;
     void child.exited.then((i) => (exit = i));
+    // First probe soon, then back off: a fast harness answers within tens of ms, a slow one is not hammered.
+    let pause = 10;
     while (Date.now() < deadline) {
       if (exit) throw new HarnessStartError(agent.name, `it exited with ${describeExit(exit)}`, child.tail(20));
       const body = await probeState(agent.port);
       if (body && (body.name === undefined || body.name === agent.name)) return;
-      await Promise.race([sleep(100), child.exited]);
+      await Promise.race([sleep(pause), child.exited]);
+      pause = Math.min(100, pause * 2);
     }
     throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/state within ${timeout} ms`, child.tail(20));
   }
