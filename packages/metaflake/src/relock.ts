@@ -16,12 +16,16 @@ async function relockInput(
   return serialized(metaDir, async () => {
     const head = await openSyncedMeta(metaDir);
     const lockFile = path.join(metaDir, LOCK);
-    const lock = parseLock(await readText(lockFile));
+    const before = await readText(lockFile);
+    const lock = parseLock(before);
     if (!lock || !inputNode(lock, input)) throw missing();
     try {
       await nixLock(metaDir, ['--update-input', input]);
       const text = (await readText(lockFile)) ?? '';
-      return await commitMeta(metaDir, { files: [LOCK], message: message(text), parent: head });
+      // The working tree was just restored to head, so the same bytes mean the same tree: nothing to commit,
+      // and different bytes mean a different tree (no tree comparison needed before committing).
+      if (text === before) return { changed: false, sha: head };
+      return await commitMeta(metaDir, { files: [LOCK], message: message(text), parent: head, allowEmpty: true });
     } catch (e) {
       await restoreHead(metaDir).catch(() => undefined);
       throw e;
