@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir, snapshotTree } from '@hive/testkit';
+import { commitFiles, git, tempDir, snapshotTree } from '@hive/testkit';
 import { miniHarnessPath } from '@hive/containers/testing';
 import { loadConfig, startDaemon, type RunningDaemon } from './index.js';
 
@@ -95,7 +95,12 @@ describe('daemon HTTP API', () => {
     const diff = await call(d, 'GET', `/api/approvals/${id}/diff`);
     expect(diff.json.files.map((f: { path: string }) => f.path).sort()).toEqual(['agent.nix', 'flake.nix']);
     expect((await call(d, 'GET', '/api/state')).json.agents.map((a: { name: string }) => a.name)).not.toContain('iris');
+    // The manager moves main after asking: what deploys is still the sha the operator was shown.
+    const proposed = path.join(d.hive.ctx.layout.root, 'agents', 'iris', 'config');
+    await commitFiles(proposed, { 'late.nix': '{ }\n' }, 'late edit');
     const ok = await call(d, 'POST', `/api/approvals/${id}/approve`, { body: '{}' });
+    const applied = path.join(d.hive.ctx.layout.root, 'applied', 'iris');
+    expect((await git(applied, ['rev-parse', 'refs/tags/deployed/0'])).trim()).toBe(r.json.fetched_sha);
     expect(ok.json.approval).toMatchObject({ status: 'deployed', terminal_tag: 'deployed/0' });
     expect((await call(d, 'GET', '/api/state')).json.agents.find((a: { name: string }) => a.name === 'iris')).toMatchObject({ port: 18178, status: 'running' });
     expect((await call(d, 'POST', '/api/agent/request_init_config', { body: '{"name":"iris"}', headers: auth })).status).toBe(409);

@@ -28,6 +28,21 @@ describe('setupApplied', () => {
     expect(readdirSync(path.dirname(dir))).toEqual(['coder']);
   });
 
+  it('deploys the given sha instead of main when one is named', async () => {
+    const { proposedDir, dir } = await layout();
+    const shown = await git(proposedDir, ['rev-parse', 'refs/heads/main']);
+    await commitFiles(proposedDir, { 'agent.nix': '{ ... }: { }\n' }, 'edit after the request');
+    expect(await setupApplied({ dir, proposedDir, sha: shown })).toEqual({ created: true });
+    expect(await git(dir, ['rev-parse', 'refs/tags/deployed/0'])).toBe(shown);
+    expect(await git(dir, ['rev-parse', 'refs/heads/main'])).toBe(shown);
+  });
+
+  it('refuses a sha proposed does not have, creating nothing', async () => {
+    const { proposedDir, dir } = await layout();
+    await expect(setupApplied({ dir, proposedDir, sha: 'deadbeef'.repeat(5) })).rejects.toBeInstanceOf(RefNotFoundError);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('is a no-op when deployed/0 already exists', async () => {
     const { proposedDir, dir } = await layout();
     await setupApplied({ dir, proposedDir });

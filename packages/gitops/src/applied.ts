@@ -11,6 +11,8 @@ export interface SetupAppliedOptions {
   dir: string;
   /** The proposed repo whose `main` becomes the first deployed commit. */
   proposedDir: string;
+  /** Deploy this commit of proposed instead of its main (an init approval deploys the sha it showed). */
+  sha?: string;
 }
 
 /** First spawn: create the applied repo from proposed's main and tag deployed/0. Later calls: check and do nothing. */
@@ -21,7 +23,7 @@ export async function setupApplied(o: SetupAppliedOptions): Promise<{ created: b
     if (isRepo(dir) && (await tagExists(dir, deployedTag(0)))) return { created: false };
     throw new PreOverhaulLayoutError(dir, agent);
   }
-  const main = await revParse(o.proposedDir, 'refs/heads/main');
+  const main = await revParse(o.proposedDir, o.sha ?? 'refs/heads/main');
   // Build beside the target and rename into place, so a crash never leaves a repo without deployed/0
   // (which the next spawn would mistake for a pre-overhaul layout).
   const tmp = path.join(path.dirname(dir), `.${agent}.setup-${process.pid}-${Date.now()}`);

@@ -114,7 +114,7 @@ export async function approve(ctx: HiveContext, id: number): Promise<Approval> {
 
 async function runInit(ctx: HiveContext, a: Approval): Promise<Approval> {
   try {
-    await spawnLocked(ctx, a.agent);
+    await spawnLocked(ctx, a.agent, { sha: a.fetched_sha ?? a.commit_ref });
     return resolved(ctx, a, { status: 'deployed', terminal_tag: 'deployed/0', note: null });
   } catch (e) {
     return resolved(ctx, a, { status: 'failed', terminal_tag: null, note: (e as Error).message });

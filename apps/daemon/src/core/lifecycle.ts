@@ -53,13 +53,17 @@ function preflight(ctx: HiveContext, name: string): void {
 }
 
 /** spawn = validate → port preflight → setupProposed → setupApplied → sync meta → create → start. Caller holds the agent lock. */
-export async function spawnLocked(ctx: HiveContext, name: string, o: { skipPreflight?: boolean } = {}): Promise<void> {
+export async function spawnLocked(
+  ctx: HiveContext,
+  name: string,
+  o: { skipPreflight?: boolean; /** init approvals deploy the sha they showed, not proposed's main */ sha?: string } = {},
+): Promise<void> {
   validateAgentName(name);
   if (ctx.store.getAgent(name)) throw new AgentExistsError(name);
   if (!o.skipPreflight) preflight(ctx, name);
   const proposed = ctx.layout.proposed(name);
   await setupProposed({ dir: proposed, name });
-  await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed });
+  await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed, sha: o.sha });
   ctx.tokens.ensure(name);
   const agent = runtimeAgent(ctx, name);
   spawningIn(ctx).add(name);
