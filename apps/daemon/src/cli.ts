@@ -104,6 +104,17 @@ program
   );
 
 program
+  .command('logs <name>')
+  .description("the last lines of an agent's harness output")
+  .option('-n, --lines <n>', 'how many lines', '200')
+  .action(
+    act(async (name: string, o: { lines: string }) => {
+      const r = await client().request<{ text: string }>('GET', `/api/agents/${encodeURIComponent(name)}/logs?lines=${encodeURIComponent(o.lines)}`);
+      print(r.text || '(no output yet)');
+    }),
+  );
+
+program
   .command('status')
   .description('agents, approvals, port conflicts and questions')
   .option('--json', 'print the GET /api/state JSON')

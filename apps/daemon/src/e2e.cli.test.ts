@@ -164,6 +164,13 @@ describe('hive CLI end to end (process runtime)', () => {
     expect(r.stdout).toMatch(/hm1nd/);
   });
 
+  it("logs shows the agent's harness output", async () => {
+    const r = await sh(['logs', 'coder', '-n', '50']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/coder|listening/);
+    expect((await sh(['logs', 'nobody'])).stderr).toMatch(/no agent named nobody/);
+  });
+
   it('rebuild relocks and restarts the agent', async () => {
     const r = await sh(['rebuild', 'coder']);
     expect(r.code, r.stderr).toBe(0);

@@ -69,6 +69,10 @@ export function createApi(hive: Hive, log: Logger) {
     await hive.spawn(name);
     return c.json({ ok: true, agent: hive.state().agents.find((a) => a.name === name) }, 201);
   });
+  op.get('/agents/:name/logs', async (c) => {
+    const lines = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 5000);
+    return c.json({ agent: c.req.param('name'), text: await hive.logs(c.req.param('name'), lines) });
+  });
   op.post('/agents/:name/rebuild', async (c) => {
     await jsonBody(c, NoBody);
     await hive.rebuild(c.req.param('name'));

@@ -129,6 +129,13 @@ export class Hive {
   deny = (id: number, reason: string) => approvals.deny(this.ctx, id, reason);
   diff = (id: number) => approvals.approvalDiff(this.ctx, id);
 
+  /** The last lines of an agent's container/harness output. */
+  async logs(name: string, lines = 200): Promise<string> {
+    validateAgentName(name);
+    if (!this.ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
+    return this.ctx.runtime.logs(name, { lines });
+  }
+
   // ── agent calls (caller already authenticated by token) ──
   requestInitConfig = (caller: string, name: string) => approvals.requestInitConfig(this.ctx, caller, name);
   requestApplyCommit = (caller: string, name: string, sha: string) => approvals.requestApplyCommit(this.ctx, caller, name, sha);
