@@ -41,8 +41,7 @@ function checkId(id: number, allowZero = false): number {
 
 /** Stamps approved/<id> + building/<id> at proposal/<id> (both or neither); returns the proposal sha. */
 export async function stampApproved(repo: string, id: number): Promise<string> {
-  const sha = await revParse(repo, proposalTag(id));
-  await refuseIfResolved(repo, id);
+  const { sha } = refuseResolved(id, await checkProposal(repo, id));
   const r = await runGit(repo, ['update-ref', '--stdin'], {
     allowFailure: true,
     input: `create refs/tags/${approvedTag(id)} ${sha}\ncreate refs/tags/${buildingTag(id)} ${sha}\n`,
@@ -56,26 +55,55 @@ export async function stampApproved(repo: string, id: number): Promise<string> {
 
 /** Plants deployed/<id> at the proposal; refused unless approved and not yet resolved. */
 export async function plantDeployed(repo: string, id: number): Promise<void> {
-  const sha = await revParse(repo, proposalTag(id));
-  const building = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/tags/${buildingTag(id)}`], {
-    allowFailure: true,
-  });
-  if (building.exitCode !== 0) throw new NotApprovedError(id);
+  const checked = await checkProposal(repo, id);
+  if (!checked.building) throw new NotApprovedError(id);
+  const { sha } = refuseResolved(id, checked);
   await plantTerminal(repo, id, 'deployed', sha);
 }
 
 /** Plants failed/<id> at the proposal, annotated with the build error. */
 export async function plantFailed(repo: string, id: number, error: string): Promise<void> {
-  const sha = await revParse(repo, proposalTag(id));
-  await refuseIfResolved(repo, id); // before writing the tag object, so a refusal leaves no trace
+  const { sha } = refuseResolved(id, await checkProposal(repo, id)); // before writing the tag object, so a refusal leaves no trace
   await plantTerminal(repo, id, 'failed', await makeTagObject(repo, failedTag(id), sha, error));
 }
 
 /** Plants denied/<id> at the proposal, annotated with the operator's reason. */
 export async function plantDenied(repo: string, id: number, reason: string): Promise<void> {
-  const sha = await revParse(repo, proposalTag(id));
-  await refuseIfResolved(repo, id); // before writing the tag object, so a refusal leaves no trace
+  const { sha } = refuseResolved(id, await checkProposal(repo, id)); // before writing the tag object, so a refusal leaves no trace
   await plantTerminal(repo, id, 'denied', await makeTagObject(repo, deniedTag(id), sha, reason));
+}
+
+interface ProposalCheck {
+  sha: string;
+  building: boolean;
+  /** The first terminal tag by name (what `for-each-ref --count=1` would print), or undefined. */
+  terminal: string | undefined;
+}
+
+/**
+ * One `for-each-ref` for a step's checks: the proposal's commit (RefNotFoundError when absent),
+ * whether building/<id> exists, and the terminal tag if the approval is already resolved.
+ */
+async function checkProposal(repo: string, id: number): Promise<ProposalCheck> {
+  const refs = [proposalTag(id), buildingTag(id), ...TERMINALS.map((k) => terminalTag(k, id))].map((n) => `refs/tags/${n}`);
+  const out = await git(repo, ['for-each-ref', '--format=%(refname:strip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname)', ...refs]);
+  const rows = new Map<string, string[]>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [name, ...fields] = line.split(' ');
+    rows.set(name!, fields);
+  }
+  const p = rows.get(proposalTag(id));
+  // A lightweight tag on a commit (what fetchToTag makes) or an annotated one on a commit; anything else asks rev-parse.
+  let sha = p?.[0] === 'commit' ? p[1] : p?.[0] === 'tag' && p[2] === 'commit' ? p[3] : undefined;
+  if (!sha) sha = await revParse(repo, proposalTag(id));
+  // Sorted by refname like for-each-ref --count=1 over the terminal tags alone.
+  const terminal = TERMINALS.map((k) => terminalTag(k, id)).filter((t) => rows.has(t)).sort()[0];
+  return { sha, building: rows.has(buildingTag(id)), terminal };
+}
+
+function refuseResolved(id: number, c: ProposalCheck): ProposalCheck {
+  if (c.terminal) throw new TerminalTagExistsError(id, c.terminal);
+  return c;
 }
 
 /** Reads an approval's state from the tags, which are the truth: a terminal tag wins, then building, then proposal. */
@@ -104,8 +132,8 @@ async function refuseIfResolved(repo: string, id: number): Promise<void> {
 
 // One ref transaction creates the terminal tag and verifies the other two are absent,
 // so two racing resolutions can never both land (at most one terminal tag per id).
+// The caller has just checked with checkProposal; the transaction re-verifies anyway.
 async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string): Promise<void> {
-  await refuseIfResolved(repo, id);
   const zero = '0'.repeat(target.length);
   // Same lock order in every call (sorted by ref), so racing calls wait on each other rather than both fail.
   const lines = [...TERMINALS]

@@ -55,6 +55,10 @@ export async function readRef(repo: string, ref: string): Promise<string | null>
 
 /** Makes the working tree and index match `ref` without moving HEAD (`git read-tree --reset -u`). */
 export async function readTreeReset(repo: string, ref: string): Promise<void> {
+  assertRev(ref);
+  // One process on the normal path; a failure asks rev-parse, so a missing ref is still RefNotFoundError.
+  const r = await runGit(repo, ['read-tree', '--reset', '-u', `${ref}^{commit}`], { allowFailure: true });
+  if (r.exitCode === 0) return;
   const sha = await revParse(repo, ref);
   await git(repo, ['read-tree', '--reset', '-u', sha]);
 }
