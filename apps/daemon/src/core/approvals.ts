@@ -134,6 +134,12 @@ async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> 
   ctx.fault('after-stamp');
   await readTreeReset(applied, `refs/tags/${proposalTag(a.id)}`);
   ctx.fault('after-read-tree');
+  // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
+  // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
+  const model = readHiveSettings(applied).then(
+    (s) => s.model,
+    () => null,
+  );
   // The meta lock is held from prepare to finalize/abort: flake.lock is uncommitted in between.
   const result = await ctx.locks.run(META_LOCK, async () => {
     let error: Error | null = null;
@@ -164,13 +170,7 @@ async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> 
   const status = (await ctx.runtime.status(name)) === 'running' ? 'running' : 'crashed';
   if (result === null) {
     const tag = `deployed/${a.id}`;
-    let model: string | null = null;
-    try {
-      model = (await readHiveSettings(applied)).model;
-    } catch {
-      /* settings unreadable: keep the last known model */
-    }
-    ctx.store.upsertAgent(name, { status, deployed_tag: tag, model });
+    ctx.store.upsertAgent(name, { status, deployed_tag: tag, model: await model });
     ctx.bus.emit('Rebuilt', name, { agent: name, ok: true, terminal_tag: tag });
     return resolved(ctx, a, { status: 'deployed', terminal_tag: tag, note: null });
   }
