@@ -37,6 +37,16 @@ export interface AgentRow {
 
 const now = () => new Date().toISOString();
 
+type QuestionRow = { id: number; agent: string; question: string; answer: string | null; created_at: string };
+const toQuestion = (r: QuestionRow): Question => ({
+  id: r.id,
+  agent: r.agent,
+  question: r.question,
+  answer: r.answer,
+  answered: r.answer !== null,
+  created_at: r.created_at,
+});
+
 type ApprovalRow = Omit<Approval, 'sha'>;
 const toApproval = (r: ApprovalRow): Approval => ({ ...r, sha: r.fetched_sha ?? r.commit_ref });
 
@@ -161,14 +171,13 @@ export class Store {
     return this.getQuestion(Number(info.lastInsertRowid))!;
   }
   getQuestion(id: number): Question | undefined {
-    const r = this.db.prepare('SELECT * FROM questions WHERE id = ?').get(id) as
-      | { id: number; agent: string; question: string; answer: string | null; created_at: string }
-      | undefined;
-    return r && { id: r.id, agent: r.agent, question: r.question, answer: r.answer, answered: r.answer !== null, created_at: r.created_at };
+    const r = this.db.prepare('SELECT * FROM questions WHERE id = ?').get(id) as QuestionRow | undefined;
+    return r && toQuestion(r);
   }
+  /** Open questions first, then the newest answered ones. */
   listQuestions(limit = 100): Question[] {
-    const ids = this.db.prepare('SELECT id FROM questions ORDER BY answer IS NOT NULL, id DESC LIMIT ?').all(limit) as { id: number }[];
-    return ids.map((r) => this.getQuestion(r.id)!);
+    const rows = this.db.prepare('SELECT * FROM questions ORDER BY answer IS NOT NULL, id DESC LIMIT ?').all(limit) as QuestionRow[];
+    return rows.map(toQuestion);
   }
   /** Records an answer once: false when already answered. */
   answerQuestion(id: number, answer: string): boolean {
