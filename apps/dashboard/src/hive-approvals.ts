@@ -17,9 +17,6 @@ export class HiveApprovals extends LitElement {
     css`
       h3 {
         margin: 0 0 0.4rem;
-        font-size: 0.85rem;
-        color: var(--dim);
-        font-weight: 500;
       }
     `,
   ];

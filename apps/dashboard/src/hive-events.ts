@@ -19,9 +19,6 @@ export class HiveEvents extends LitElement {
       }
       h3 {
         margin: 0;
-        font-size: 0.85rem;
-        color: var(--dim);
-        font-weight: 500;
       }
       label {
         color: var(--dim);

@@ -12,9 +12,6 @@ export class HiveMessages extends LitElement {
     css`
       h3 {
         margin: 0 0 0.4rem;
-        font-size: 0.85rem;
-        color: var(--dim);
-        font-weight: 500;
       }
       ol {
         list-style: none;

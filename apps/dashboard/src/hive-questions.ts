@@ -37,9 +37,6 @@ export class HiveQuestions extends LitElement {
       }
       h3 {
         margin: 0 0 0.4rem;
-        font-size: 0.85rem;
-        color: var(--dim);
-        font-weight: 500;
       }
       .q {
         padding: 0.4rem 0;
