@@ -19,10 +19,9 @@ import {
   updateRef,
 } from '@hive/gitops';
 import { abortDeploy, finalizeDeploy, prepareDeploy } from '@hive/metaflake';
-import { readHiveSettings } from '@hive/containers';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
 import { APPROVAL_ID_LOCK, META_LOCK, runtimeAgent, type HiveContext } from './context.js';
-import { spawnLocked } from './lifecycle.js';
+import { modelOf, spawnLocked } from './lifecycle.js';
 import { recoverApply } from './recovery.js';
 
 function requireManager(ctx: HiveContext, caller: string, call: string): void {
@@ -136,10 +135,7 @@ async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> 
   ctx.fault('after-read-tree');
   // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
   // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
-  const model = readHiveSettings(applied).then(
-    (s) => s.model,
-    () => null,
-  );
+  const model = modelOf(ctx, name);
   // The meta lock is held from prepare to finalize/abort: flake.lock is uncommitted in between.
   const result = await ctx.locks.run(META_LOCK, async () => {
     let error: Error | null = null;

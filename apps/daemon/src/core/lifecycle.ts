@@ -36,7 +36,8 @@ export async function latestDeployedTag(appliedDir: string): Promise<string | nu
   return ids.length ? `deployed/${Math.max(...ids)}` : null;
 }
 
-async function modelOf(ctx: HiveContext, name: string): Promise<string | null> {
+/** The model the agent's applied tree configures; null when its settings are unreadable (keep the last known). */
+export async function modelOf(ctx: HiveContext, name: string): Promise<string | null> {
   try {
     return (await readHiveSettings(ctx.layout.applied(name))).model;
   } catch {
