@@ -25,6 +25,18 @@ const MIGRATIONS = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, item TEXT NOT NULL,
      created_at TEXT NOT NULL, delivered_at TEXT);
    CREATE INDEX inbox_pending ON inbox(agent, delivered_at);`,
+  // v2: who decided what (append-only), and what each agent turn cost.
+  `CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, actor TEXT NOT NULL, remote TEXT,
+     action TEXT NOT NULL, target TEXT, outcome TEXT NOT NULL, detail TEXT);
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+   CREATE TABLE turns (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, agent TEXT NOT NULL, turn INTEGER NOT NULL, ts TEXT NOT NULL,
+     cost_usd REAL NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+     num_turns INTEGER NOT NULL DEFAULT 0, duration_ms INTEGER NOT NULL DEFAULT 0, ok INTEGER NOT NULL DEFAULT 1,
+     model_usage TEXT);
+   CREATE INDEX turns_agent ON turns(agent, ts);`,
 ];
 
 export interface AgentRow {
