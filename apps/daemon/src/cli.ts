@@ -2,16 +2,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Approval, ApprovalDiff, HiveState } from '@hive/protocol';
+import type { Approval, ApprovalDiff, AuditEntry, HiveState } from '@hive/protocol';
 import { validateAgentName } from '@hive/core';
 import { ConfigError, defaultStateDir, loadConfig } from './config.js';
-import { HiveClient, HiveClientError } from './client.js';
+import { findOperatorToken, HiveClient, HiveClientError } from './client.js';
 
-const program = new Command('hive').description('hyperhive: a control plane for Claude-driven agents').showHelpAfterError();
+const program = new Command('hive')
+  .description('hyperhive: a control plane for Claude-driven agents')
+  .option('--state <dir>', `state dir of the daemon, where its operator-token lives (env HIVE_STATE_DIR, default ${defaultStateDir()})`)
+  .showHelpAfterError();
 
+const stateDirOpt = (): string => (program.opts().state as string | undefined) ?? process.env.HIVE_STATE_DIR ?? defaultStateDir();
+
+/** A client for the running daemon, carrying the operator token it found by itself. */
 function client(): HiveClient {
   const url = process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`;
-  return new HiveClient(url, process.env.HIVE_OPERATOR_TOKEN);
+  return new HiveClient(url, findOperatorToken(process.env, path.resolve(stateDirOpt())));
 }
 
 /** Runs a CLI action; a refusal prints the daemon's one-line error and exits 1. */
@@ -48,14 +54,16 @@ program
   .option('--state <dir>', `state dir (env HIVE_STATE_DIR, default ${defaultStateDir()})`)
   .addOption(new Option('--runtime <kind>', 'container runtime (env HIVE_RUNTIME)').choices(['process', 'nixos']))
   .option('--port <n>', 'dashboard port (env HIVE_DASHBOARD_PORT, default 7777)')
-  .option('--bind <addr>', 'listen address (env HIVE_BIND, default 127.0.0.1; wider needs HIVE_OPERATOR_TOKEN)')
+  .option('--bind <addr>', 'listen address (env HIVE_BIND, default 127.0.0.1)')
   .action(
     act(async (o: { state?: string; runtime?: string; port?: string; bind?: string }) => {
-      const config = loadConfig(process.env, { stateDir: o.state, runtime: o.runtime, dashboardPort: o.port, bind: o.bind });
+      const config = loadConfig(process.env, { stateDir: o.state ?? program.opts().state, runtime: o.runtime, dashboardPort: o.port, bind: o.bind });
       const { startDaemon } = await import('./server.js');
       process.stderr.write(`hive: starting (state ${config.stateDir}, runtime ${config.runtime})…\n`);
       const d = await startDaemon(config);
       print(`hyperhive up · dashboard ${d.url}/ · state ${config.stateDir} · runtime ${config.runtime} · manager ${config.managerName}`);
+      // The fragment never reaches a server log; the page trades it for a session cookie.
+      print(`log in: ${d.url}/#token=${d.hive.ctx.operator.token}`);
       let stopping = false;
       const stop = async (sig: string) => {
         if (stopping) return;
@@ -200,8 +208,8 @@ program
   .option('--state <dir>', 'state dir holding the manager token (env HIVE_STATE_DIR)')
   .action(
     act(async (name: string, sha: string, o: { state?: string }) => {
-      const c = client();
-      const stateDir = o.state ?? process.env.HIVE_STATE_DIR ?? defaultStateDir();
+      const stateDir = o.state ?? stateDirOpt();
+      const c = new HiveClient(process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`, findOperatorToken(process.env, path.resolve(stateDir)));
       const manager = process.env.HIVE_MANAGER_NAME ?? (await c.request<HiveState>('GET', '/api/state')).manager;
       const tokenFile = path.join(stateDir, 'state', manager, 'token');
       let token: string;
@@ -224,6 +232,20 @@ program
       print(`rebuilt: ${r.rebuilt.join(', ') || '-'}`);
       for (const f of r.failed) process.stderr.write(`hive: ${f.agent}: ${f.error}\n`);
       if (r.failed.length) process.exit(1);
+    }),
+  );
+
+program
+  .command('audit')
+  .description('who decided what, newest first: operator actions and agent calls')
+  .option('--json', 'print JSON')
+  .option('-n, --limit <n>', 'how many rows', '200')
+  .action(
+    act(async (o: { json?: boolean; limit: string }) => {
+      const { audit } = await client().request<{ audit: AuditEntry[] }>('GET', `/api/audit?limit=${encodeURIComponent(o.limit)}`);
+      if (o.json) return print(JSON.stringify(audit, null, 2));
+      if (!audit.length) return print('no audit entries');
+      print(table([['TIME', 'ACTOR', 'FROM', 'ACTION', 'TARGET', 'OUTCOME'], ...audit.map((e) => [e.ts, e.actor, e.remote ?? '-', e.action, e.target ?? '-', e.outcome])]));
     }),
   );
 

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 /** A small client for the daemon's HTTP API, used by the CLI (and usable by scripts). */
 export class HiveClientError extends Error {
   constructor(
@@ -40,5 +43,28 @@ export class HiveClient {
       throw new HiveClientError(msg, res.status);
     }
     return data as T;
+  }
+}
+
+/**
+ * The operator token for the CLI: `HIVE_TOKEN` (or `HIVE_OPERATOR_TOKEN`), else the
+ * `operator-token` file of the state dir (`--state`, `HIVE_STATE_DIR`, the default).
+ */
+export function findOperatorToken(env: NodeJS.ProcessEnv, stateDir: string): string {
+  const fromEnv = env.HIVE_TOKEN || env.HIVE_OPERATOR_TOKEN;
+  if (fromEnv) return fromEnv.trim();
+  if (env.HIVE_OPERATOR_TOKEN_FILE) return readToken(env.HIVE_OPERATOR_TOKEN_FILE, 'HIVE_OPERATOR_TOKEN_FILE');
+  return readToken(path.join(stateDir, 'operator-token'), 'the state dir');
+}
+
+function readToken(file: string, from: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
+    throw new HiveClientError(
+      `no operator token: ${file} (${from}) ${why} — pass --state DIR of the running daemon, or set HIVE_TOKEN`,
+      0,
+    );
   }
 }

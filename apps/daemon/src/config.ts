@@ -2,7 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isLoopbackBind } from '@hive/core';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -24,6 +23,7 @@ export const DaemonConfig = z
     agentPortRange: z.coerce.number().int().min(1).max(10000).default(900),
     /** Flake URL of the meta flake's `hyperhive` input; the process runtime seeds an offline stand-in when unset. */
     hyperhiveUrl: z.string().min(1).optional(),
+    /** Overrides `<state>/operator-token` (generated at first start). */
     operatorToken: z.string().min(16, 'at least 16 characters').optional(),
     claudeCommand: z.string().min(1).optional(),
     /** JSON argv of the harness to run per agent (process runtime); default: this repo's agent-harness. */
@@ -40,8 +40,6 @@ export const DaemonConfig = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
-    if (!isLoopbackBind(c.bind) && !c.operatorToken)
-      ctx.addIssue({ code: 'custom', path: ['bind'], message: `binding ${c.bind} needs an operator token: set HIVE_OPERATOR_TOKEN or HIVE_OPERATOR_TOKEN_FILE` });
     if (c.runtime === 'nixos' && !c.hyperhiveUrl)
       ctx.addIssue({ code: 'custom', path: ['hyperhiveUrl'], message: 'the nixos runtime needs HIVE_HYPERHIVE_URL (the flake URL the meta flake uses for hyperhive)' });
   });

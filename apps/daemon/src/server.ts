@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createLogger } from './log.js';
@@ -19,6 +20,15 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
+/** The agent page's built files, served by the daemon itself at /agents/<n>/ (never by the harness). */
+function agentPageDir(): string {
+  try {
+    return path.join(path.dirname(fileURLToPath(import.meta.resolve('@hive/agent-harness'))), 'page');
+  } catch {
+    return path.resolve('apps/agent-harness/dist/page');
+  }
+}
+
 function dashboardDir(): string {
   try {
     const require = createRequire(import.meta.url);
@@ -32,7 +42,7 @@ function dashboardDir(): string {
 export async function startDaemon(config: DaemonConfig, o: { log?: Logger; runtime?: ContainerRuntime } = {}): Promise<RunningDaemon> {
   const log = o.log ?? createLogger(config.logLevel);
   const hive = new Hive({ config, log, runtime: o.runtime });
-  const app = createApi(hive, log);
+  const app = createApi(hive, log, { agentPageDir: agentPageDir() });
   serveDashboard(app, dashboardDir());
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const wss = attachEventSocket(server, hive);

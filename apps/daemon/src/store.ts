@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Approval, ApprovalKind, ApprovalStatus, AgentMessage, AgentStatus, EventType, HiveEvent, Question } from '@hive/protocol';
+import type { AuditEntry, Approval, ApprovalKind, ApprovalStatus, AgentMessage, AgentStatus, EventType, HiveEvent, Question } from '@hive/protocol';
 
 /** Versioned migrations: index + 1 is the schema version stored in `PRAGMA user_version`. */
 const MIGRATIONS = [
@@ -48,6 +48,25 @@ export interface AgentRow {
 }
 
 const now = () => new Date().toISOString();
+
+/** One claude turn's cost, as stored. */
+export interface TurnUsage {
+  turn: number;
+  ok: boolean;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  num_turns: number;
+  duration_ms: number;
+  model_usage?: Record<string, unknown> | null;
+}
+
+export interface UsageTotals {
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  turns: number;
+}
 
 type QuestionRow = { id: number; agent: string; question: string; answer: string | null; created_at: string };
 const toQuestion = (r: QuestionRow): Question => ({
@@ -206,6 +225,42 @@ export class Store {
     return this.db
       .prepare('SELECT id, from_agent AS "from", to_agent AS "to", text, created_at FROM messages ORDER BY id DESC LIMIT ?')
       .all(limit) as AgentMessage[];
+  }
+
+  // ── audit (append-only: the table's triggers refuse UPDATE and DELETE) ──
+  appendAudit(e: Omit<AuditEntry, 'id' | 'ts'>): AuditEntry {
+    const ts = now();
+    const info = this.db
+      .prepare('INSERT INTO audit (ts, actor, remote, action, target, outcome, detail) VALUES (@ts, @actor, @remote, @action, @target, @outcome, @detail)')
+      .run({ ts, ...e });
+    return { id: Number(info.lastInsertRowid), ts, ...e };
+  }
+  /** Newest first. */
+  listAudit(o: { limit?: number; beforeId?: number } = {}): AuditEntry[] {
+    const limit = Math.min(Math.max(o.limit ?? 200, 1), 5000);
+    return this.db
+      .prepare('SELECT id, ts, actor, remote, action, target, outcome, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?')
+      .all(o.beforeId ?? Number.MAX_SAFE_INTEGER, limit) as AuditEntry[];
+  }
+
+  // ── usage (one row per claude turn, as the harness reported it) ──
+  insertTurn(agent: string, t: TurnUsage): void {
+    this.db
+      .prepare(
+        `INSERT INTO turns (agent, turn, ts, cost_usd, input_tokens, output_tokens, num_turns, duration_ms, ok, model_usage)
+         VALUES (@agent, @turn, @ts, @cost_usd, @input_tokens, @output_tokens, @num_turns, @duration_ms, @ok, @model_usage)`,
+      )
+      .run({ agent, ts: now(), ...t, ok: t.ok ? 1 : 0, model_usage: t.model_usage ? JSON.stringify(t.model_usage) : null });
+  }
+  /** Per agent: totals since `since` (ISO time), or over all time. */
+  usageByAgent(since?: string): Map<string, UsageTotals> {
+    const rows = this.db
+      .prepare(
+        `SELECT agent, sum(cost_usd) AS cost_usd, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, count(*) AS turns
+         FROM turns WHERE ts >= ? GROUP BY agent`,
+      )
+      .all(since ?? '') as ({ agent: string } & UsageTotals)[];
+    return new Map(rows.map(({ agent, ...u }) => [agent, u]));
   }
 
   // ── inbox (at-least-once delivery to harnesses) ──

@@ -1,7 +1,7 @@
 /** Approvals: statuses, rows, diffs and the deny body. */
 export { ApprovalStatus, ApprovalKind, Approval, DiffFile, ApprovalDiff, DenyBody } from './approvals.js';
 /** `GET /api/state`: agents, port conflicts, questions, messages. */
-export { AgentStatus, AgentState, PortConflict, Question, AgentMessage, HiveState } from './state.js';
+export { AgentStatus, AgentUsage, AgentActivity, AgentState, PortConflict, Question, AgentMessage, HiveState } from './state.js';
 /** Persisted events and the live socket's frames. */
 export { EventType, HiveEvent, EventFrame } from './events.js';
 /** Request bodies of the operator and agent APIs, and the error body. */
@@ -18,3 +18,5 @@ export {
 } from './requests.js';
 /** The agent harness: its state, inbox items, chat log and socket frames. */
 export { ModelName, HarnessState, InboxItem, ChatEntry, HarnessFrame } from './harness.js';
+/** The audit trail and the dashboard login. */
+export { AuditEntry, LoginBody } from './audit.js';

@@ -4,6 +4,19 @@ import { Approval } from './approvals.js';
 export const AgentStatus = z.enum(['starting', 'running', 'stopped', 'crashed', 'building', 'unknown']);
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
+/** What an agent's turns cost: since the agent's records began, and today (UTC). */
+export const AgentUsage = z.object({
+  cost_usd: z.number(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  turns: z.number().int(),
+});
+export type AgentUsage = z.infer<typeof AgentUsage>;
+
+/** Derived from the agent's turns and open questions, never from what the model says. */
+export const AgentActivity = z.enum(['idle', 'working', 'waiting', 'error']);
+export type AgentActivity = z.infer<typeof AgentActivity>;
+
 export const AgentState = z.object({
   name: z.string(),
   port: z.number().int(),
@@ -14,6 +27,10 @@ export const AgentState = z.object({
   url: z.string(),
   is_manager: z.boolean(),
   container: z.string(),
+  /** The model in agent.nix (what `model` falls back to without a runtime override). */
+  config_model: z.string().nullable().optional(),
+  usage: AgentUsage.extend({ today: AgentUsage }).optional(),
+  activity: AgentActivity.optional(),
 });
 export type AgentState = z.infer<typeof AgentState>;
 

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { setCookie, deleteCookie } from 'hono/cookie';
 import {
   AnswerBody,
+  LoginBody,
   AskOperatorBody,
   DenyBody,
   RequestApplyCommitBody,
@@ -13,10 +15,13 @@ import {
 import type { Hive } from '../core/hive.js';
 import { UnauthorizedError } from '../errors.js';
 import { errorResponse } from './http-errors.js';
-import { bearer, csrfGuard, hostGuard, operatorAuth } from './guards.js';
+import { csrfGuard, hostGuard } from './guards.js';
+import { bearer, operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
+import { audited, bodyField } from './audit.js';
+import { agentPages } from './agent-pages.js';
 import { bodyCap, intParam, jsonBody } from './body.js';
 
-type Env = { Variables: { agent: string } };
+type Env = AuthEnv;
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -24,16 +29,16 @@ const MAX_BODY_BYTES = 256 * 1024;
 const NoBody = z.object({}).strict();
 
 /** The daemon's HTTP API (SPEC §8). Pure routing: the Hive does the work. */
-export function createApi(hive: Hive, log: Logger) {
+export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } = {}) {
   const app = new Hono<Env>();
   const { config } = hive.ctx;
   app.onError((err, c) => errorResponse(c, err, log));
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}`, code: 'NOT_FOUND' }, 404));
 
-  app.use('/api/*', hostGuard(config.bind));
-  // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused unread.
+  app.use('*', hostGuard(config.bind));
   // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused.
   app.use('/api/*', bodyCap(MAX_BODY_BYTES));
+  app.use('/agents/*', bodyCap(MAX_BODY_BYTES));
   app.use('/api/*', csrfGuard());
 
   // ── agent API: each agent authenticates with its own token ──
@@ -42,8 +47,16 @@ export function createApi(hive: Hive, log: Logger) {
     const agent = hive.ctx.tokens.agentFor(bearer(c.req.header('authorization')));
     if (!agent) throw new UnauthorizedError('agent token required: send Authorization: Bearer <state/<n>/token>');
     c.set('agent', agent);
+    c.set('actor', `agent:${agent}`);
     await next();
   });
+  agentApi.use(
+    '*',
+    audited(hive.ctx.store, async (c) => ({
+      action: `agent.${c.req.path.split('/').pop()}`,
+      target: (await bodyField(c, 'name')) ?? (await bodyField(c, 'to')),
+    })),
+  );
   agentApi.post('/request_init_config', async (c) => {
     const b = await jsonBody(c, RequestInitConfigBody);
     return c.json(await hive.requestInitConfig(c.get('agent'), b.name));
@@ -60,9 +73,47 @@ export function createApi(hive: Hive, log: Logger) {
   app.route('/api/agent', agentApi);
 
   // ── operator API ──
+  // ── the operator's login: the token (from the link hive up prints) for a session cookie ──
+  app.get('/api/health', (c) => c.json({ ok: true }));
+  app.post(
+    '/api/login',
+    audited(hive.ctx.store, () => ({ action: 'login' })),
+    async (c) => {
+      const { token } = await jsonBody(c, LoginBody);
+      if (!hive.ctx.operator.checkToken(token)) throw new UnauthorizedError('wrong operator token: use the login link hive up printed, or <state>/operator-token');
+      c.set('actor', 'operator:session');
+      const s = hive.ctx.operator.newSession();
+      setCookie(c, SESSION_COOKIE, s.value, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: s.maxAge });
+      return c.json({ ok: true });
+    },
+  );
+  app.post('/api/logout', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
   const op = new Hono<Env>();
-  op.use('*', operatorAuth(config.operatorToken));
-  op.get('/health', (c) => c.json({ ok: true }));
+  op.use('*', operatorAuth(hive.ctx.operator, hive.ctx.tokens));
+  op.use(
+    '*',
+    audited(hive.ctx.store, async (c) => {
+      if (c.req.method === 'GET') return null;
+      const p = c.req.path.replace(/^\/api/, '');
+      let m: RegExpExecArray | null;
+      if (p === '/agents') return { action: 'spawn', target: await bodyField(c, 'name') };
+      if ((m = /^\/agents\/([^/]+)\/rebuild$/.exec(p))) return { action: 'rebuild', target: m[1] };
+      if ((m = /^\/agents\/([^/]+)$/.exec(p)) && c.req.method === 'DELETE') return { action: c.req.query('purge') ? 'destroy --purge' : 'destroy', target: m[1] };
+      if ((m = /^\/approvals\/([^/]+)\/(approve|deny)$/.exec(p))) return { action: m[2]!, target: `approval ${m[1]}`, detail: m[2] === 'deny' ? await bodyField(c, 'reason') : null };
+      if ((m = /^\/questions\/([^/]+)\/answer$/.exec(p))) return { action: 'answer', target: `question ${m[1]}` };
+      return { action: p.slice(1) };
+    }),
+  );
+  op.get('/session', (c) => c.json({ ok: true, actor: c.get('actor') }));
+  op.get('/audit', (c) => {
+    const q = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200) }).safeParse({ limit: c.req.query('limit') || undefined });
+    if (!q.success) return c.json({ error: `bad query: ${q.error.issues[0]!.message}`, code: 'BAD_REQUEST' }, 400);
+    return c.json({ audit: hive.ctx.store.listAudit(q.data) });
+  });
   op.get('/state', (c) => c.json(hive.state()));
   op.post('/agents', async (c) => {
     const { name } = await jsonBody(c, SpawnBody);
@@ -125,5 +176,9 @@ export function createApi(hive: Hive, log: Logger) {
     });
   }
   app.route('/api', op);
+  if (o.agentPageDir) {
+    app.use('/agents/*', csrfGuard({ allowForm: true }));
+    app.route('/agents', agentPages(hive, o.agentPageDir));
+  }
   return app;
 }

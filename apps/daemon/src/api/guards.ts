@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import { safeEqual } from '../core/tokens.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { HiveError, hostAllowed } from '@hive/core';
 
@@ -14,13 +13,15 @@ const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * CSRF: a mutation whose Origin is present and not ours is refused, and mutations must be
  * JSON (a cross-site form cannot send `application/json` without a preflight).
  */
-export function csrfGuard(): MiddlewareHandler {
+export function csrfGuard(o: { allowForm?: boolean } = {}): MiddlewareHandler {
+  // Form bodies are let through only where SameSite=Strict cookies and the Origin check already hold (the agent pages' POST /api/model).
+  const allowed = o.allowForm ? /^(application\/json|application\/x-www-form-urlencoded)\b/i : /^application\/json\b/i;
   return async (c, next) => {
     if (MUTATIONS.has(c.req.method)) {
       const origin = c.req.header('origin');
       if (origin && origin !== new URL(c.req.url).origin) throw new ForbiddenError(`cross-origin request from ${origin} refused`);
       const type = c.req.header('content-type') ?? '';
-      if (!/^application\/json\b/i.test(type)) throw new UnsupportedMediaError('mutations need Content-Type: application/json');
+      if (!allowed.test(type)) throw new UnsupportedMediaError('mutations need Content-Type: application/json');
     }
     await next();
   };
@@ -33,20 +34,4 @@ export function hostGuard(bind: string): MiddlewareHandler {
       throw new ForbiddenError(`host ${JSON.stringify((host ?? '').slice(0, 80))} refused: reach the daemon as 127.0.0.1 or localhost (DNS rebinding guard)`);
     await next();
   };
-}
-
-/** Operator routes: when an operator token is configured, every request must carry it. */
-export function operatorAuth(token: string | undefined): MiddlewareHandler {
-  return async (c, next) => {
-    if (token) {
-      const given = bearer(c.req.header('authorization')) ?? c.req.query('token');
-      if (!given || !safeEqual(given, token)) throw new UnauthorizedError('operator token required: send Authorization: Bearer <token>');
-    }
-    await next();
-  };
-}
-
-export function bearer(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return m?.[1];
 }

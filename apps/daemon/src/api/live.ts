@@ -3,16 +3,19 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventFrame } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
-import { safeEqual } from '../core/tokens.js';
 import { hostAllowed } from '@hive/core';
+import { operatorOf } from './auth.js';
+import { agentSocketUpgrade } from './agent-pages.js';
 
 /**
- * The live event socket `/api/events/ws`: a hello with the last event id, any events after
- * `?after=<id>` (so a reconnecting client misses nothing), then every new event.
+ * The server's WebSocket upgrades: the live event socket `/api/events/ws` (a hello with the
+ * last event id, any events after `?after=<id>` so a reconnecting client misses nothing, then
+ * every new event) and each agent page's socket `/agents/<n>/api/ws`. Both need the operator.
  */
 export function attachEventSocket(server: Server, hive: Hive): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const clients = new Set<WebSocket>();
+  const agentSocket = agentSocketUpgrade(hive);
   hive.ctx.bus.subscribe((event) => {
     if (clients.size === 0) return;
     const frame = JSON.stringify({ kind: 'event', event } satisfies EventFrame);
@@ -27,14 +30,14 @@ export function attachEventSocket(server: Server, hive: Hive): WebSocketServer {
     } catch {
       return refuse(socket, 400, 'Bad Request');
     }
-    if (url.pathname !== '/api/events/ws') return refuse(socket, 404, 'Not Found');
     if (!hostAllowed(hive.ctx.config.bind, req.headers.host)) return refuse(socket, 403, 'Forbidden');
     // Cross-site WebSocket hijacking: browsers always send Origin; it must be ours.
     const origin = req.headers.origin;
     if (origin && origin !== url.origin) return refuse(socket, 403, 'Forbidden');
-    const token = hive.ctx.config.operatorToken;
-    const given = url.searchParams.get('token') ?? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (token && (!given || !safeEqual(given, token))) return refuse(socket, 401, 'Unauthorized');
+    if (url.pathname.startsWith('/agents/')) return agentSocket(req, socket, head, url, (code, text) => refuse(socket, code, text));
+    if (url.pathname !== '/api/events/ws') return refuse(socket, 404, 'Not Found');
+    // Browsers send the session cookie on the upgrade; scripts send the bearer token.
+    if (!operatorOf(hive.ctx.operator, { authorization: req.headers.authorization, cookie: req.headers.cookie })) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));

@@ -9,6 +9,7 @@ import type { Store } from '../store.js';
 import type { EventBus } from './event-bus.js';
 import type { KeyedMutex } from './locks.js';
 import type { AgentTokens } from './tokens.js';
+import type { AgentKeys, OperatorAuth } from './secrets.js';
 
 /** Everything the lifecycle and approval code needs, built once by Hive. */
 export interface HiveContext {
@@ -18,6 +19,10 @@ export interface HiveContext {
   bus: EventBus;
   runtime: ContainerRuntime;
   tokens: AgentTokens;
+  /** The operator's token and sessions. */
+  operator: OperatorAuth;
+  /** The daemon's per-agent keys for harness calls. */
+  keys: AgentKeys;
   /** One queue per agent name, plus `meta` for every write to the meta repo and `approval-ids`. */
   locks: KeyedMutex;
   log: Logger;
@@ -56,6 +61,8 @@ export function runtimeAgent(ctx: HiveContext, name: string): RuntimeAgent {
     HIVE_DAEMON_URL: ctx.daemonUrl(),
     HIVE_IS_MANAGER: isManager ? '1' : '0',
     HIVE_MANAGER_NAME: ctx.config.managerName,
+    // Only the hash: the agent can read its harness's env, and must not learn a key it could replay.
+    HIVE_DAEMON_KEY_SHA256: ctx.keys.hashFor(name),
   };
   if (ctx.config.claudeCommand) env.HIVE_CLAUDE_CMD = ctx.config.claudeCommand;
   return {

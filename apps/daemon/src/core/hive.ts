@@ -13,6 +13,7 @@ import { AgentNotFoundError, QuestionAnsweredError, QuestionNotFoundError } from
 import { EventBus } from './event-bus.js';
 import { KeyedMutex } from './locks.js';
 import { AgentTokens } from './tokens.js';
+import { AgentKeys, OperatorAuth } from './secrets.js';
 import { InboxDelivery } from './inbox.js';
 import { runtimeAgent, type FaultStep, type HiveContext } from './context.js';
 import * as lifecycle from './lifecycle.js';
@@ -61,6 +62,8 @@ export class Hive {
       bus: new EventBus(store),
       runtime,
       tokens: new AgentTokens(layout.stateRoot),
+      operator: new OperatorAuth({ stateRoot: layout.root, token: config.operatorToken }),
+      keys: new AgentKeys(layout.root),
       locks: new KeyedMutex(),
       log,
       ports,
@@ -178,7 +181,8 @@ export class Hive {
           status: a.status,
           model: a.model,
           deployed_tag: a.deployed_tag,
-          url: `http://127.0.0.1:${port}/`,
+          // Through the daemon: the harness port itself answers only the daemon's key.
+          url: `${this.url}/agents/${a.name}/`,
           is_manager: a.name === config.managerName,
           container: containerName(a.name),
         };

@@ -22,7 +22,7 @@ export function describeEvent(e: HiveEvent): string {
 
 /**
  * At-least-once delivery of inbox items to harnesses: persisted first, POSTed to the
- * harness's /api/inbox with the agent's token, retried until the harness takes it.
+ * harness's /api/inbox with the daemon's key for that agent, retried until the harness takes it.
  */
 export class InboxDelivery {
   private timer: NodeJS.Timeout | null = null;
@@ -61,11 +61,11 @@ export class InboxDelivery {
     this.busy.add(agent);
     try {
       const url = `http://127.0.0.1:${agentWebPort(agent, this.ctx.ports)}/api/inbox`;
-      const token = this.ctx.tokens.ensure(agent);
+      const key = this.ctx.keys.keyFor(agent);
       for (const { id, item } of this.ctx.store.pendingInbox(agent)) {
         const res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify(item),
           signal: AbortSignal.timeout(5000),
         }).catch(() => null);

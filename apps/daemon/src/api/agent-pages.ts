@@ -1,0 +1,129 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { WebSocket, WebSocketServer } from 'ws';
+import { isValidAgentName } from '@hive/core';
+import { agentWebPort } from '@hive/ports';
+import type { Hive } from '../core/hive.js';
+import { AgentNotFoundError, ForbiddenError } from '../errors.js';
+import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
+import { audited } from './audit.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Each agent's page for the operator, at `/agents/<n>/` on the dashboard's origin.
+ * The page's files are the daemon's own copy (an agent controls its harness process,
+ * so nothing it serves may run as script on this origin); only `api/*` is forwarded,
+ * with the daemon's key for that agent, and every answer is forced to inert JSON.
+ */
+export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const root = path.resolve(pageDir);
+  const { ctx } = hive;
+  const portOf = (name: string): number => {
+    if (!isValidAgentName(name) || !ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
+    return agentWebPort(name, ctx.ports);
+  };
+
+  app.use('/:name/api/*', operatorAuth(ctx.operator, ctx.tokens));
+  app.use(
+    '/:name/api/*',
+    audited(ctx.store, (c) => (MUTATIONS.has(c.req.method) ? { action: `page.${c.req.path.split('/api/')[1]}`, target: c.req.param('name') } : null)),
+  );
+  app.all('/:name/api/*', async (c) => {
+    const name = c.req.param('name');
+    const port = portOf(name);
+    if (MUTATIONS.has(c.req.method)) {
+      // The harness cannot see the operator's origin; the daemon checks it here, as for its own API.
+      const origin = c.req.header('origin');
+      if (origin && origin !== new URL(c.req.url).origin) throw new ForbiddenError(`cross-origin request from ${origin} refused`);
+    }
+    const url = new URL(c.req.url);
+    const rest = url.pathname.slice(`/agents/${name}`.length);
+    const headers: Record<string, string> = { authorization: `Bearer ${ctx.keys.keyFor(name)}` };
+    const type = c.req.header('content-type');
+    if (type) headers['content-type'] = type;
+    let res: Response;
+    try {
+      res = await fetch(`http://127.0.0.1:${port}${rest}${url.search}`, {
+        method: c.req.method,
+        headers,
+        body: MUTATIONS.has(c.req.method) ? await c.req.arrayBuffer() : undefined,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (e) {
+      return c.json({ error: `${name}'s harness does not answer on port ${port}: is it running? (hive status) — ${(e as Error).message}`, code: 'AGENT_UNREACHABLE' }, 502);
+    }
+    const body = await res.arrayBuffer();
+    if (body.byteLength > MAX_ANSWER_BYTES) return c.json({ error: `${name}'s harness answered more than ${MAX_ANSWER_BYTES} bytes`, code: 'AGENT_ANSWER_TOO_LARGE' }, 502);
+    return c.body(body, res.status as 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+      'cache-control': 'no-store',
+    });
+  });
+
+  app.get('/:name', (c) => c.redirect(`/agents/${encodeURIComponent(c.req.param('name'))}/`));
+  app.get('/:name/*', async (c) => {
+    portOf(c.req.param('name'));
+    const rel = decodeURIComponent(c.req.path.slice(`/agents/${c.req.param('name')}/`.length)) || 'index.html';
+    const file = path.resolve(root, rel);
+    if (!file.startsWith(root + path.sep)) return c.json({ error: 'not found', code: 'NOT_FOUND' }, 404);
+    const data = await readFile(file).catch(() => null);
+    if (!data) return rel === 'index.html' ? c.text('agent page not built: run pnpm build', 503) : c.json({ error: 'not found', code: 'NOT_FOUND' }, 404);
+    return c.body(data, 200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+  });
+  return app;
+}
+
+/** `/agents/<n>/api/ws`: the operator's page socket, piped to the harness's with the daemon's key. */
+export function agentSocketUpgrade(hive: Hive) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  return (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, refuse: (code: number, text: string) => void): void => {
+    const m = /^\/agents\/([^/]+)\/api\/ws$/.exec(url.pathname);
+    const name = m?.[1] ?? '';
+    if (!m || !isValidAgentName(name) || !hive.ctx.store.getAgent(name)) return refuse(404, 'Not Found');
+    if (!operatorOf(hive.ctx.operator, { authorization: req.headers.authorization, cookie: req.headers.cookie })) return refuse(401, 'Unauthorized');
+    const upstream = new WebSocket(`ws://127.0.0.1:${agentWebPort(name, hive.ctx.ports)}/api/ws`, {
+      headers: { authorization: `Bearer ${hive.ctx.keys.keyFor(name)}` },
+      maxPayload: 16 * 1024 * 1024,
+    });
+    let opened = false;
+    upstream.once('error', () => {
+      if (!opened) refuse(502, 'Bad Gateway');
+    });
+    upstream.once('open', () => {
+      opened = true;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        upstream.on('message', (data, isBinary) => ws.readyState === ws.OPEN && ws.send(data, { binary: isBinary }));
+        ws.on('message', (data, isBinary) => upstream.readyState === upstream.OPEN && upstream.send(data, { binary: isBinary }));
+        const end = () => {
+          ws.close();
+          upstream.close();
+        };
+        upstream.on('close', end);
+        upstream.on('error', end);
+        ws.on('close', end);
+        ws.on('error', end);
+      });
+    });
+  };
+}
