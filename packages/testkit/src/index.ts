@@ -83,3 +83,26 @@ export async function snapshotTree(dir: string): Promise<Record<string, string>>
   walk(dir);
   return out;
 }
+
+/** A scripted Anthropic Messages API on loopback for the real claude CLI: ordered rules, recorded requests. */
+export { startScriptedApi, type ScriptedApi } from './anthropic/server.js';
+export { readConversation, type ConversationFacts } from './anthropic/conversation.js';
+export {
+  DEFAULT_USAGE,
+  DEFAULT_FALLBACK,
+  type Scenario,
+  type ScenarioOptions,
+  type Rule,
+  type Reply,
+  type ReplyBlock,
+  type ReplyContext,
+  type ToolUseSpec,
+  type ApiErrorSpec,
+  type Usage,
+  type RecordedRequest,
+  type RequestKind,
+} from './anthropic/types.js';
+/** The real claude CLI: its binary, an offline env, one run with parsed stream-json. */
+export { findClaudeBinary, requireClaudeBinary, claudeOfflineEnv, runClaudeCli, type ClaudeRun } from './claude.js';
+/** Errors of the helpers above. */
+export { ScriptedApiTimeoutError, ClaudeNotInstalledError } from './errors.js';
