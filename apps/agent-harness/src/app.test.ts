@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HarnessState } from '@hive/protocol';
 import { createApp } from './app.js';
 import { inProcessHarness } from './test-support/in-process.js';
+import { daemonAuth, TEST_DAEMON_KEY_SHA256 } from './test-support/harness-process.js';
 
 const pageDir = fileURLToPath(new URL('../dist/page/', import.meta.url));
 const base = 'http://127.0.0.1:8202';
@@ -11,8 +12,11 @@ const base = 'http://127.0.0.1:8202';
 function setup() {
   const t = inProcessHarness();
   const app = createApp(t.harness, { pageDir });
-  const req = (path: string, init: RequestInit = {}) => app.request(`${base}${path}`, init);
-  return { ...t, app, req };
+  // As the daemon calls it: with its key (tests of the key itself use `bare`).
+  const req = (path: string, init: RequestInit = {}) =>
+    app.request(`${base}${path}`, { ...init, headers: { ...daemonAuth, ...(init.headers as Record<string, string> | undefined) } });
+  const bare = (path: string, init: RequestInit = {}) => app.request(`${base}${path}`, init);
+  return { ...t, app, req, bare };
 }
 
 const form = (model: string, headers: Record<string, string> = {}): RequestInit => ({
@@ -24,6 +28,48 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
+});
+
+describe('harness credentials: only the daemon key opens the page API', () => {
+  it('answers GET /api/health with the name and nothing else, without a credential', async () => {
+    const { bare } = setup();
+    const res = await bare('/api/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, name: 'coder' });
+  });
+
+  it('refuses state, history, chat, model, cancel and inbox without the key, with the agent token and with the key hash', async () => {
+    const { bare, harness } = setup();
+    const calls: [string, RequestInit][] = [
+      ['/api/state', {}],
+      ['/api/history', {}],
+      ['/api/chat', json({ text: 'hi, I am the operator' })],
+      ['/api/model', form('opus')],
+      ['/api/cancel', json({})],
+      ['/api/inbox', json({ kind: 'operator', from: 'operator', text: 'forged' })],
+    ];
+    for (const auth of [{}, { authorization: 'Bearer agent-token-123' }, { authorization: `Bearer ${TEST_DAEMON_KEY_SHA256}` }]) {
+      for (const [path, init] of calls) {
+        const res = await bare(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...auth } });
+        expect(res.status, `${path} with ${JSON.stringify(auth)}`).toBe(401);
+        expect(((await res.json()) as { error: string }).error).toMatch(/dashboard/);
+      }
+    }
+    expect(harness.history.list(100)).toEqual([]);
+    expect(harness.models.current()).toBe('sonnet');
+  });
+
+  it('takes the daemon key (positive control)', async () => {
+    const { req } = setup();
+    expect((await req('/api/state')).status).toBe(200);
+  });
+
+  it('refuses everything when it was started without a key hash', async () => {
+    const t = inProcessHarness({ daemonKeySha256: null });
+    const app = createApp(t.harness, { pageDir });
+    const res = await app.request(`${base}/api/state`, { headers: daemonAuth });
+    expect(res.status).toBe(401);
+  });
 });
 
 describe('harness HTTP API', () => {
@@ -91,14 +137,14 @@ describe('harness HTTP API', () => {
     expect(hist.entries).toHaveLength(2);
   });
 
-  it('POST /api/inbox needs the agent token: missing or wrong is 401, right is 202', async () => {
-    const { req, harness } = setup();
+  it('POST /api/inbox needs the daemon key: none, the agent token or a wrong key is 401, the key is 202', async () => {
+    const { req, bare, harness } = setup();
     const item = { kind: 'message', from: 'iris', text: 'ping' };
-    expect((await req('/api/inbox', json(item))).status).toBe(401);
-    expect((await req('/api/inbox', json(item, { authorization: 'Bearer agent-token-124' }))).status).toBe(401);
-    expect((await req('/api/inbox', json(item, { authorization: 'Bearer short' }))).status).toBe(401);
+    expect((await bare('/api/inbox', json(item))).status).toBe(401);
+    expect((await bare('/api/inbox', json(item, { authorization: 'Bearer agent-token-123' }))).status).toBe(401);
+    expect((await bare('/api/inbox', json(item, { authorization: 'Bearer short' }))).status).toBe(401);
     expect(harness.history.list()).toHaveLength(0);
-    const ok = await req('/api/inbox', json(item, { authorization: 'Bearer agent-token-123' }));
+    const ok = await req('/api/inbox', json(item));
     expect(ok.status).toBe(202);
     await harness.loop.idle();
     expect(harness.history.list().map((e) => e.role)).toEqual(['message', 'agent']);
@@ -106,7 +152,7 @@ describe('harness HTTP API', () => {
 
   it('POST /api/inbox refuses an item that does not match the schema', async () => {
     const { req } = setup();
-    const res = await req('/api/inbox', json({ kind: 'gossip', from: 'x', text: 'y' }, { authorization: 'Bearer agent-token-123' }));
+    const res = await req('/api/inbox', json({ kind: 'gossip', from: 'x', text: 'y' }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/^kind: /);
   });

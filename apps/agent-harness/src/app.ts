@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -10,6 +9,7 @@ import { BadRequestError } from './errors.js';
 import type { Harness } from './harness.js';
 import { hostAllowed } from '@hive/core';
 import { sameOrigin } from './origin.js';
+import { daemonKeyMatches } from './daemon-key.js';
 
 const ChatBody = z.object({ text: z.string().trim().min(1, 'a message is required').max(64000) });
 
@@ -53,11 +53,6 @@ async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   return r.data;
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
 
 /** The harness's HTTP API and page; sockets are attached to the node server separately. */
 export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
@@ -68,6 +63,15 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   // DNS rebinding: bound to loopback, the page answers only loopback Host names.
   app.use('*', async (c, next) => {
     if (!hostAllowed(harness.config.host, c.req.header('host') ?? new URL(c.req.url).host)) return c.json({ error: 'host refused: open this page as 127.0.0.1 or localhost' }, 403);
+    return next();
+  });
+  // Readiness probe: no credential, nothing but the name.
+  app.get('/api/health', (c) => c.json({ ok: true, name: harness.config.name }));
+  // Everything else is the operator's (through the daemon, which adds its key) or the daemon's:
+  // never the agent's own processes, which share this host's loopback.
+  app.use('/api/*', async (c, next) => {
+    if (!daemonKeyMatches(c.req.header('authorization'), harness.config.daemonKeySha256))
+      return c.json({ error: 'open this page from the dashboard (/agents/<name>/): the harness answers only the daemon', code: 'UNAUTHORIZED' }, 401);
     return next();
   });
   app.use('/api/*', sameOriginOnly);
@@ -98,9 +102,6 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   });
 
   app.post('/api/inbox', jsonOnly, async (c) => {
-    if (!tokenMatches(c.req.header('authorization'), harness.config.token)) {
-      return c.json({ error: 'missing or wrong agent token' }, 401);
-    }
     const item = await jsonBody(c, InboxItem);
     const entry = harness.deliver(item);
     return c.json({ entry_id: entry.id, turn: entry.turn }, 202);

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { listenWithRetry } from './bind.js';
 import { BindFailedError } from './errors.js';
-import { harnessEnv, startHarness } from './test-support/harness-process.js';
+import { harnessEnv, startHarness, daemonFetch } from './test-support/harness-process.js';
 import { harnessMainPath } from './testing.js';
 
 async function holdPort(): Promise<{ blocker: net.Server; port: number }> {
@@ -53,7 +53,7 @@ describe('the harness process', () => {
     expect(h.port).toBe(port);
     expect(h.output()).toContain(`port ${port} in use (try 3/12)`);
     expect(h.output()).not.toContain('(try 12/12)');
-    const res = await fetch(`${h.url}/api/state`);
+    const res = await daemonFetch(`${h.url}/api/state`);
     expect(res.status).toBe(200);
     await h.stop();
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotTree } from '@hive/testkit';
-import { argOf, claudeRuns, harnessEnv, startHarness, waitFor, type RunningHarness } from './test-support/harness-process.js';
+import { argOf, claudeRuns, harnessEnv, startHarness, waitFor, type RunningHarness, daemonFetch } from './test-support/harness-process.js';
 
 /** The repo's hostile-input corpus; `{repeat, times}` stands for a string too big to write in the file. */
 const corpusFile = fileURLToPath(new URL('../../../test-data/hostile-inputs.json', import.meta.url));
@@ -20,7 +20,7 @@ describe('harness POST /api/model against the hostile-model corpus (a real harne
   });
 
   const post = (body: string, type: string, headers: Record<string, string> = {}) =>
-    fetch(`${h.url}/api/model`, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
+    daemonFetch(`${h.url}/api/model`, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
 
   async function expectBadModel(res: Response, what: string) {
     const text = await res.text();
@@ -42,7 +42,7 @@ describe('harness POST /api/model against the hostile-model corpus (a real harne
     }
     for (const v of [5, null, ['opus'], { name: 'opus' }, true]) await expectBadModel(await post(JSON.stringify({ model: v }), 'application/json'), `json ${JSON.stringify(v)}`);
     expect(await snapshotTree(h.stateDir)).toEqual(before);
-    expect(await (await fetch(`${h.url}/api/state`)).json()).toMatchObject({ model: 'sonnet', default_model: 'sonnet' });
+    expect(await (await daemonFetch(`${h.url}/api/state`)).json()).toMatchObject({ model: 'sonnet', default_model: 'sonnet' });
   });
 
   it('refuses a good model from a foreign Origin with 403', async () => {
@@ -55,7 +55,7 @@ describe('harness POST /api/model against the hostile-model corpus (a real harne
   });
 
   it('the next turn still runs claude with the configured model: no hostile value reached its argv', async () => {
-    const res = await fetch(`${h.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'which model?' }) });
+    const res = await daemonFetch(`${h.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'which model?' }) });
     expect(res.status).toBe(202);
     const run = await waitFor(() => claudeRuns(h.claudeLog)[0], 'a claude run');
     expect(argOf(run, '--model')).toBe('sonnet');

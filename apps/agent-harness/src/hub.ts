@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { HarnessFrame } from '@hive/protocol';
 import { hostAllowed } from '@hive/core';
 import { sameOrigin } from './origin.js';
+import { daemonKeyMatches } from './daemon-key.js';
 
 /** The page sockets on `/api/ws`: every frame goes to every open page. */
 export class FrameHub {
@@ -13,13 +14,18 @@ export class FrameHub {
   /** `hello` produces the frames a freshly connected page gets first (the current state). */
   constructor(private readonly hello: () => HarnessFrame[]) {}
 
-  /** Takes over upgrades of `/api/ws` on the node server; other paths and foreign origins are refused. */
-  attach(server: Server, bind = '127.0.0.1'): void {
+  /** Takes over upgrades of `/api/ws` on the node server; other paths, foreign origins and callers without the daemon key are refused. */
+  attach(server: Server, bind = '127.0.0.1', keySha256: string | null = null): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const origin = req.headers.origin;
       if (url.pathname !== '/api/ws' || !hostAllowed(bind, req.headers.host) || (origin && !sameOrigin(origin, req.headers.host))) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      // The daemon proxies the operator's page socket with its key; nobody else gets frames.
+      if (!daemonKeyMatches(req.headers.authorization, keySha256)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         return;
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));

@@ -23,7 +23,8 @@ const harness = new Harness(config, log);
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
 const app = createApp(harness, { pageDir });
 const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-harness.hub.attach(server, config.host);
+harness.hub.attach(server, config.host, config.daemonKeySha256);
+if (!config.daemonKeySha256) log.warn('HIVE_DAEMON_KEY_SHA256 is not set: the page API and inbox refuse every request');
 
 try {
   harness.port = await listenWithRetry(server, {

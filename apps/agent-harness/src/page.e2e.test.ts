@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argOf, claudeRuns, harnessEnv, startHarness, waitFor, type RunningHarness } from './test-support/harness-process.js';
+import { argOf, claudeRuns, harnessEnv, startHarness, waitFor, type RunningHarness, daemonFetch, daemonAuth } from './test-support/harness-process.js';
 
 // The committed screenshot is refreshed only on request (HIVE_E2E_SCREENSHOTS=1), so a test run leaves the tree clean.
 const screenshot = process.env.HIVE_E2E_SCREENSHOTS === '1'
@@ -14,9 +14,9 @@ let browser: Browser;
 let h: RunningHarness;
 
 async function inbox(item: unknown): Promise<void> {
-  const res = await fetch(`${h.url}/api/inbox`, {
+  const res = await daemonFetch(`${h.url}/api/inbox`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer agent-token-123' },
+    headers: { 'content-type': 'application/json', ...daemonAuth },
     body: JSON.stringify(item),
   });
   expect(res.status).toBe(202);
@@ -39,9 +39,10 @@ describe('the harness page in chromium', () => {
   it('switches the model with /model opus, streams the reply to a message, and answers slash commands', async () => {
     await inbox({ kind: 'event', from: 'daemon', text: 'rebuild ok → deployed/4', event: { id: 4, ts: new Date().toISOString(), type: 'Rebuilt', agent: 'coder', data: { ok: true } } });
     await inbox({ kind: 'message', from: 'iris', text: 'can you look at the flaky test?' });
-    await waitFor(async () => ((await (await fetch(`${h.url}/api/state`)).json()) as { busy: boolean; queue: number }).busy === false && claudeRuns(h.claudeLog).length === 2, 'the inbox turns');
+    await waitFor(async () => ((await (await daemonFetch(`${h.url}/api/state`)).json()) as { busy: boolean; queue: number }).busy === false && claudeRuns(h.claudeLog).length === 2, 'the inbox turns');
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // The daemon's proxy adds its key; a browser opened on the harness directly must carry it too.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: daemonAuth });
     await page.goto(h.url);
     const chip = page.locator('[data-testid=model-chip]');
     await expect.poll(() => chip.textContent()).toBe('model · sonnet');
@@ -53,7 +54,7 @@ describe('the harness page in chromium', () => {
     await input.fill('/model opus');
     await input.press('Enter');
     await expect.poll(() => chip.textContent()).toBe('model · opus');
-    expect(await (await fetch(`${h.url}/api/state`)).json()).toMatchObject({ model: 'opus' });
+    expect(await (await daemonFetch(`${h.url}/api/state`)).json()).toMatchObject({ model: 'opus' });
 
     // Record what the live (streaming) bubble shows while the turn runs, sampled in the page every 20 ms.
     // (A string, as this file is type-checked without the DOM lib.)
@@ -96,7 +97,7 @@ describe('the harness page in chromium', () => {
     await input.fill('/clear');
     await input.press('Enter');
     await expect.poll(() => page.locator('hive-chat-log .entry').count()).toBe(0);
-    const hist = (await (await fetch(`${h.url}/api/history`)).json()) as { entries: unknown[] };
+    const hist = (await (await daemonFetch(`${h.url}/api/history`)).json()) as { entries: unknown[] };
     expect(hist.entries.length).toBe(6);
     await page.close();
   });

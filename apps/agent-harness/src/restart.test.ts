@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChatEntry, HarnessFrame } from '@hive/protocol';
-import { argOf, claudeRuns, harnessEnv, startHarness, waitFor } from './test-support/harness-process.js';
+import { argOf, claudeRuns, harnessEnv, startHarness, waitFor, daemonFetch, daemonAuth, TEST_DAEMON_KEY_SHA256 } from './test-support/harness-process.js';
 
 async function history(url: string): Promise<ChatEntry[]> {
-  const r = (await (await fetch(`${url}/api/history`)).json()) as { entries: unknown[] };
+  const r = (await (await daemonFetch(`${url}/api/history`)).json()) as { entries: unknown[] };
   return r.entries.map((e) => ChatEntry.parse(e));
 }
 
 async function chat(url: string, text: string): Promise<void> {
-  const res = await fetch(`${url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+  const res = await daemonFetch(`${url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
   expect(res.status).toBe(202);
 }
 
@@ -17,14 +17,14 @@ describe('a restarted harness', () => {
   it('keeps the model override, and its next turn runs with it', async () => {
     const env = harnessEnv({ HIVE_MODEL: 'sonnet' });
     const a = await startHarness(env);
-    const bad = await fetch(`${a.url}/api/model`, { method: 'POST', body: new URLSearchParams({ model: 'no spaces' }) });
+    const bad = await daemonFetch(`${a.url}/api/model`, { method: 'POST', body: new URLSearchParams({ model: 'no spaces' }) });
     expect(bad.status).toBe(400);
-    const res = await fetch(`${a.url}/api/model`, { method: 'POST', body: new URLSearchParams({ model: 'opus' }) });
+    const res = await daemonFetch(`${a.url}/api/model`, { method: 'POST', body: new URLSearchParams({ model: 'opus' }) });
     expect(res.status).toBe(200);
     await a.stop();
 
     const b = await startHarness(env);
-    expect(await (await fetch(`${b.url}/api/state`)).json()).toMatchObject({ model: 'opus', default_model: 'sonnet' });
+    expect(await (await daemonFetch(`${b.url}/api/state`)).json()).toMatchObject({ model: 'opus', default_model: 'sonnet' });
     await chat(b.url, 'after restart');
     await waitFor(async () => (await history(b.url)).some((e) => e.role === 'agent'), 'the reply');
     expect(argOf(claudeRuns(b.claudeLog)[0]!, '--model')).toBe('opus');
@@ -55,7 +55,7 @@ describe('a restarted harness', () => {
 describe('the page socket /api/ws', () => {
   it('sends the state on connect, then entries and streamed deltas of a turn', async () => {
     const h = await startHarness(harnessEnv());
-    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/ws`, { headers: daemonAuth });
     const frames: HarnessFrame[] = [];
     ws.on('message', (d) => frames.push(HarnessFrame.parse(JSON.parse(String(d)))));
     await new Promise((r) => ws.once('open', r));
@@ -72,9 +72,23 @@ describe('the page socket /api/ws', () => {
 
   it('refuses a socket from a foreign origin', async () => {
     const h = await startHarness(harnessEnv());
-    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/ws`, { origin: 'http://evil.example' });
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/ws`, { origin: 'http://evil.example', headers: daemonAuth });
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => resolve(-1)));
     expect(status).toBe(403);
+    await h.stop();
+  });
+
+  it('refuses a socket without the daemon key, and one with the agent token or the key hash itself', async () => {
+    const h = await startHarness(harnessEnv());
+    const statusOf = (headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/ws`, { headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => resolve(-1)).on('open', () => resolve(101));
+      });
+    expect(await statusOf({})).toBe(401);
+    expect(await statusOf({ authorization: 'Bearer agent-token-123' })).toBe(401);
+    expect(await statusOf({ authorization: `Bearer ${TEST_DAEMON_KEY_SHA256}` })).toBe(401);
+    expect(await statusOf(daemonAuth)).toBe(101);
     await h.stop();
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -14,6 +15,17 @@ export interface RunningHarness {
   proc: ResultPromise;
 }
 
+/** The daemon's key for harnesses under test; the harness gets only its hash. */
+export const TEST_DAEMON_KEY = 'test-daemon-key-0123456789abcdef';
+export const TEST_DAEMON_KEY_SHA256 = createHash('sha256').update(TEST_DAEMON_KEY).digest('hex');
+/** The header the daemon sends on every harness call. */
+export const daemonAuth = { authorization: `Bearer ${TEST_DAEMON_KEY}` };
+
+/** fetch as the daemon does it: with its key. */
+export function daemonFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...daemonAuth, ...(init.headers as Record<string, string> | undefined) } });
+}
+
 /** Env for a harness under test: fake claude, temp state, port 0 unless given. */
 export function harnessEnv(over: Record<string, string> = {}): Record<string, string> {
   const dir = tempDir('hive-harness-');
@@ -21,6 +33,7 @@ export function harnessEnv(over: Record<string, string> = {}): Record<string, st
     HIVE_NAME: 'coder',
     HIVE_PORT: '0',
     HIVE_TOKEN: 'agent-token-123',
+    HIVE_DAEMON_KEY_SHA256: TEST_DAEMON_KEY_SHA256,
     HIVE_STATE: path.join(dir, 'state'),
     HIVE_DAEMON_URL: 'http://127.0.0.1:9',
     HIVE_CLAUDE_CMD: fakeClaudeCommand,

@@ -5,6 +5,7 @@ import { tempDir } from '@hive/testkit';
 import type { HarnessConfig } from '../config.js';
 import { Harness } from '../harness.js';
 import { fakeClaudePath } from '../testing.js';
+import { TEST_DAEMON_KEY_SHA256 } from './harness-process.js';
 
 /** A harness wired in this process (no port), with fake claude, recording every frame it broadcasts. */
 export function inProcessHarness(over: Partial<HarnessConfig> = {}): { harness: Harness; frames: HarnessFrame[]; claudeLog: string; stateDir: string } {
@@ -29,6 +30,7 @@ export function inProcessHarness(over: Partial<HarnessConfig> = {}): { harness: 
     claudeCommand: [process.execPath, fakeClaudePath],
     bindTries: 12,
     bindRetryMs: 1000,
+    daemonKeySha256: TEST_DAEMON_KEY_SHA256,
     ...over,
   };
   const harness = new Harness(config, pino({ level: 'silent' }));
