@@ -1,4 +1,4 @@
-import { Approval, ApprovalDiff, HiveEvent, HiveState } from '@hive/protocol';
+import { Approval, ApprovalDiff, AuditEntry, HiveEvent, HiveState } from '@hive/protocol';
 
 /** A refusal or failure from the daemon; `message` is the daemon's own one-line text. */
 export class DaemonError extends Error {
@@ -13,26 +13,22 @@ export class DaemonError extends Error {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
-const TOKEN_KEY = 'hive-operator-token';
-
 /**
- * The operator token a daemon on a non-loopback bind asks for: read once from
- * `#token=…` in the address (a fragment never reaches server logs), removed
- * from the address bar, then kept for this tab only.
+ * The operator token from the login link `hive up` prints (`/#token=…`: a fragment never
+ * reaches a server log), taken out of the address bar at once. The page trades it for an
+ * HttpOnly session cookie and never stores it.
  */
-export function operatorToken(): string | null {
+export function takeLinkToken(): string | null {
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m?.[1]) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
+  if (!m?.[1]) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return decodeURIComponent(m[1]);
 }
 
 // Relative URLs: the daemon serves this page on the same origin as its API.
 async function call(method: Method, path: string, body?: unknown): Promise<unknown> {
-  const token = operatorToken();
-  const init: RequestInit = { method, headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } };
+  // Same origin: the session cookie rides along; the page holds no credential itself.
+  const init: RequestInit = { method, headers: { accept: 'application/json' }, credentials: 'same-origin' };
   if (method !== 'GET') {
     // The daemon refuses mutations without the JSON content type (CSRF), even when there is nothing to send.
     init.headers = { ...init.headers, 'content-type': 'application/json' };
@@ -69,9 +65,16 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
 
 const enc = encodeURIComponent;
 const EventList = HiveEvent.array();
+const AuditList = AuditEntry.array();
 
 /** The operator API of SPEC §8, as used by the dashboard. */
 export const api = {
+  /** Trades the operator token for a session cookie. */
+  login: (token: string) => call('POST', '/api/login', { token }),
+  audit: async (limit = 100): Promise<AuditEntry[]> => {
+    const r = (await call('GET', `/api/audit?limit=${limit}`)) as { audit?: unknown } | undefined;
+    return parse(AuditList, 'audit', r?.audit);
+  },
   state: async (): Promise<HiveState> => parse(HiveState, 'state', await call('GET', '/api/state')),
   events: async (limit = 200): Promise<HiveEvent[]> => {
     const r = (await call('GET', `/api/events?limit=${limit}`)) as { events?: unknown } | undefined;

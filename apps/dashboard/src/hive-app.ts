@@ -1,12 +1,14 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { ApprovalDiff, HiveEvent, HiveState } from '@hive/protocol';
-import { api, DaemonError, operatorToken } from './api.js';
+import type { ApprovalDiff, AuditEntry, HiveEvent, HiveState } from '@hive/protocol';
+import { api, DaemonError, takeLinkToken } from './api.js';
 import { busyKey } from './busy.js';
 import { LiveEventsController } from './live-events.js';
 import { panel, theme } from './theme.js';
 import type { Toast } from './hive-toast.js';
 import './hive-approvals.js';
+import './hive-audit.js';
+import './hive-login.js';
 import './hive-containers.js';
 import './hive-events.js';
 import './hive-messages.js';
@@ -100,6 +102,11 @@ export class HiveApp extends LitElement {
   @state() private busy = new Set<string>();
   @state() private toasts: Toast[] = [];
   @state() private spawned: { name: string; seq: number } | null = null;
+  @state() private audit: AuditEntry[] = [];
+  /** Set when the daemon answered 401: the token form shows instead of stale panels. */
+  @state() private needsLogin = false;
+  @state() private loginError = '';
+  @state() private loggingIn = false;
 
   private live = new LiveEventsController(this, {
     onEvent: (e) => this.onEvent(e),
@@ -109,7 +116,6 @@ export class HiveApp extends LitElement {
       this.scheduleRefresh();
     },
     lastEventId: () => this.lastEventId(),
-    token: operatorToken,
   });
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing = false;
@@ -120,8 +126,30 @@ export class HiveApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    void this.boot();
+  }
+
+  /** A login link's token is traded for the session cookie first; then the data loads. */
+  private async boot(): Promise<void> {
+    const token = takeLinkToken();
+    if (token) await this.login(token);
     void this.refresh();
     void this.loadEvents();
+  }
+
+  private async login(token: string): Promise<void> {
+    this.loggingIn = true;
+    try {
+      await api.login(token);
+      this.needsLogin = false;
+      this.loginError = '';
+      this.live.reconnect();
+    } catch (e) {
+      this.needsLogin = true;
+      this.loginError = (e as Error).message;
+    } finally {
+      this.loggingIn = false;
+    }
   }
 
   override disconnectedCallback(): void {
@@ -138,7 +166,20 @@ export class HiveApp extends LitElement {
           ${this.live.status === 'live' ? '● live' : html`<span class="spinner" aria-hidden="true"></span> ${this.live.status}…`}
         </span>
       </header>
-      ${this.loadError ? html`<p class="load-error" role="alert">${this.loadError}</p>` : ''}
+      ${this.needsLogin
+        ? html`<hive-login
+            .error=${this.loginError}
+            .busy=${this.loggingIn}
+            @login-requested=${async (e: HTMLElementEventMap['login-requested']) => {
+              await this.login(e.detail.token);
+              if (!this.needsLogin) {
+                void this.refresh();
+                void this.loadEvents();
+              }
+            }}
+          ></hive-login>`
+        : ''}
+      ${this.loadError && !this.needsLogin ? html`<p class="load-error" role="alert">${this.loadError}</p>` : ''}
       <div
         @spawn-requested=${(e: HTMLElementEventMap['spawn-requested']) => this.spawn(e.detail.name)}
         @rebuild-requested=${(e: HTMLElementEventMap['rebuild-requested']) => this.rebuild(e.detail.name)}
@@ -160,6 +201,7 @@ export class HiveApp extends LitElement {
             <h2 id="matrix"><span class="glyph">◆</span> M4TR1X <span class="dim">· messages &amp; events</span></h2>
             <hive-messages .messages=${h?.messages ?? []}></hive-messages>
             <hive-events .events=${this.events}></hive-events>
+            <hive-audit .entries=${this.audit}></hive-audit>
           </section>
         </div>
         <hive-toast .toasts=${this.toasts}></hive-toast>
@@ -192,10 +234,12 @@ export class HiveApp extends LitElement {
     try {
       this.hive = await api.state();
       this.loadError = '';
+      this.needsLogin = false;
       this.loadDiffs();
+      this.audit = await api.audit(100).catch(() => this.audit);
     } catch (e) {
-      const hint = e instanceof DaemonError && e.status === 401 ? ' — open this page as /#token=<operator token>' : '';
-      this.loadError = `cannot load state: ${(e as Error).message}${hint}`;
+      if (e instanceof DaemonError && e.status === 401) this.needsLogin = true;
+      this.loadError = `cannot load state: ${(e as Error).message}`;
     } finally {
       this.refreshing = false;
       if (this.refreshAgain) {

@@ -12,8 +12,6 @@ export interface LiveEventsOptions {
   onHello(lastEventId: number): void;
   /** Newest event id the host has; the daemon replays everything after it on reconnect. */
   lastEventId(): number;
-  /** Operator token for daemons that need one (a browser cannot set headers on a WebSocket). */
-  token(): string | null;
 }
 
 /**
@@ -42,6 +40,15 @@ export class LiveEventsController implements ReactiveController {
     this.open();
   }
 
+  /** Opens the socket now (e.g. right after a login), instead of at the next backoff step. */
+  reconnect(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    this.attempt = 0;
+    this.open();
+  }
+
   hostDisconnected(): void {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -54,8 +61,7 @@ export class LiveEventsController implements ReactiveController {
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const after = this.opts.lastEventId();
     if (after > 0) url.searchParams.set('after', String(after));
-    const token = this.opts.token();
-    if (token) url.searchParams.set('token', token);
+    // The session cookie goes with the upgrade (same origin): no credential in the URL.
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onopen = () => {

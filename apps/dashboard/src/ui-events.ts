@@ -7,6 +7,7 @@ export interface UiEventDetails {
   'deny-requested': { id: number; reason: string };
   'answer-requested': { id: number; answer: string };
   'toast-dismissed': { id: number };
+  'login-requested': { token: string };
 }
 export type UiEventName = keyof UiEventDetails;
 
@@ -19,6 +20,7 @@ declare global {
     'deny-requested': CustomEvent<UiEventDetails['deny-requested']>;
     'answer-requested': CustomEvent<UiEventDetails['answer-requested']>;
     'toast-dismissed': CustomEvent<UiEventDetails['toast-dismissed']>;
+    'login-requested': CustomEvent<UiEventDetails['login-requested']>;
   }
 }
 
