@@ -48,7 +48,7 @@ export class InvalidShaError extends HiveError {
   readonly code = 'INVALID_SHA';
   constructor(readonly value: string) {
     super(
-      `invalid sha ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)}: expected 4 to 64 hex digits`,
+      `invalid sha ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)}: expected the full 40 (or 64) hex digits of a commit (git rev-parse HEAD)`,
     );
   }
 }
@@ -131,5 +131,32 @@ export class InvalidRemoteUrlError extends HiveError {
   readonly code = 'INVALID_REMOTE_URL';
   constructor(readonly url: string) {
     super(`invalid remote url ${JSON.stringify(url)}: it must not be empty or start with "-"`);
+  }
+}
+
+/** A repo an agent can write is not a plain repo (symlink, gitfile, alternates…): git is not run in it. */
+export class UnsafeRepoError extends HiveError {
+  readonly code = 'UNSAFE_REPO';
+  override readonly status = 422;
+  constructor(readonly dir: string, readonly reason: string) {
+    super(`refusing ${dir}: ${reason}`);
+  }
+}
+
+/** A proposal broke a rule of the agent's proposal policy; `file` and `rule` name what. */
+export class ProposalRefusedError extends HiveError {
+  readonly code = 'PROPOSAL_REFUSED';
+  override readonly status = 422;
+  constructor(readonly file: string, readonly rule: string, detail: string) {
+    super(`proposal refused: ${detail}`);
+  }
+}
+
+/** `<state>/policy/<name>.json` exists but is not a valid policy: the operator's file, so the operator's fix. */
+export class InvalidPolicyError extends HiveError {
+  readonly code = 'INVALID_POLICY';
+  override readonly status = 500;
+  constructor(readonly file: string, reason: string) {
+    super(`invalid proposal policy ${file}: ${reason} — fix or remove the file`);
   }
 }

@@ -27,10 +27,15 @@ describe('fetchToTag', () => {
     expect(existsSync(path.join(repo, '.git', 'FETCH_HEAD'))).toBe(false);
   });
 
-  it('resolves an abbreviated sha in the source repo and returns the full one', async () => {
+  it('refuses an abbreviated sha (InvalidShaError) even when it names exactly one commit', async () => {
     const { from, repo, base } = await pair();
-    expect(await fetchToTag({ repo, from, sha: base.slice(0, 7).toUpperCase(), tag: 'proposal/2' })).toBe(base);
-    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/2'])).toBe(base);
+    const before = await snapshotTree(repo);
+    for (const short of [base.slice(0, 4), base.slice(0, 7).toUpperCase(), base.slice(0, 39)]) {
+      await expect(fetchToTag({ repo, from, sha: short, tag: 'proposal/2' }), short).rejects.toBeInstanceOf(InvalidShaError);
+    }
+    expect(await snapshotTree(repo)).toEqual(before);
+    // Positive control: the same commit by its full name is fetched.
+    expect(await fetchToTag({ repo, from, sha: base.toUpperCase(), tag: 'proposal/2' })).toBe(base);
   });
 
   it('fetches a commit no branch points at any more', async () => {
@@ -47,14 +52,14 @@ describe('fetchToTag', () => {
     expect(err).toBeInstanceOf(ShaNotFoundError);
     expect(err).toMatchObject({ code: 'SHA_NOT_FOUND', status: 404 });
     expect((err as Error).message).toBe(`commit ${missing} not found in ${from} — commit it there first (and check the sha)`);
-    await expect(fetchToTag({ repo, from, sha: 'abcdef1', tag: 'proposal/4' })).rejects.toBeInstanceOf(ShaNotFoundError);
     expect(await snapshotTree(repo)).toEqual(before);
   });
 
   it('does not mistake a hex-looking branch name for a sha', async () => {
     const { from, repo } = await pair();
-    await tgit(from, ['branch', 'beef']);
-    await expect(fetchToTag({ repo, from, sha: 'beef', tag: 'proposal/5' })).rejects.toBeInstanceOf(ShaNotFoundError);
+    const hexName = 'beef'.repeat(10);
+    await tgit(from, ['branch', hexName]);
+    await expect(fetchToTag({ repo, from, sha: hexName, tag: 'proposal/5' })).rejects.toBeInstanceOf(ShaNotFoundError);
   });
 
   it('refuses a sha that names a blob, not a commit', async () => {
@@ -68,7 +73,7 @@ describe('fetchToTag', () => {
     const marker = path.join(tempDir(), 'pwned');
     const beforeRepo = await snapshotTree(repo);
     const beforeFrom = await snapshotTree(from);
-    for (const sha of [`--upload-pack=touch ${marker}`, '--upload-pack=x', 'HEAD', 'main', 'abc', 'g123456', '', 'a'.repeat(65), 'abcd ef']) {
+    for (const sha of [`--upload-pack=touch ${marker}`, '--upload-pack=x', 'HEAD', 'main', 'abc', 'abcd', 'g123456', '', 'a'.repeat(65), 'a'.repeat(41), 'abcd ef']) {
       const err = await fetchToTag({ repo, from, sha, tag: 'proposal/7' }).catch((e: unknown) => e);
       expect(err, sha).toBeInstanceOf(InvalidShaError);
       expect(err).toMatchObject({ code: 'INVALID_SHA', status: 400 });

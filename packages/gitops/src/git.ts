@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { GitError, GitNotFoundError, NotARepositoryError } from './errors.js';
@@ -13,21 +14,53 @@ export const hiveGitIdentity: Record<string, string> = Object.freeze({
   GIT_COMMITTER_EMAIL: 'hive@hyperhive.invalid',
 });
 
-// Repos here can be written by the manager agent: never run their hooks or fsmonitor,
-// never sign, never gc in the background. Command-line -c beats the repo's own config.
+// Repos here can be written by an agent: never run their hooks, fsmonitor or diff drivers,
+// never sign, never gc in the background, never reach beyond a local path. Command-line -c
+// beats the repo's own config (git reads it last). Filter and textconv drivers are named by
+// attributes and cannot all be switched off by config in git 2.39: hence `isolated` below,
+// and no porcelain in a manager-writable repo.
 const SAFE_CONFIG = [
   ['core.hooksPath', '/dev/null'],
   ['core.fsmonitor', 'false'],
+  ['core.attributesFile', '/dev/null'],
+  // Run instead of for-each-ref when a repo has alternates: a no-op, not the repo's own command.
+  ['core.alternateRefsCommand', 'true'],
+  ['core.pager', 'cat'],
+  ['credential.helper', ''],
+  ['protocol.allow', 'never'],
+  ['protocol.file.allow', 'always'],
   ['commit.gpgSign', 'false'],
   ['tag.gpgSign', 'false'],
   ['gc.auto', '0'],
+  ['maintenance.auto', 'false'],
   ['core.quotePath', 'false'],
 ].flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+
+/** Env every call adds: replace refs and the system attributes file ignored. */
+export const SAFE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  GIT_NO_REPLACE_OBJECTS: '1',
+  GIT_ATTR_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_ASKPASS: '/bin/false',
+  GIT_PROTOCOL_FROM_USER: '0',
+});
+
+let emptyDir: string | null = null;
+/** A daemon-owned empty dir (0700): the work tree of isolated calls, so no in-tree .gitattributes is ever read. */
+function isolationDir(): string {
+  if (!emptyDir || !existsSync(emptyDir)) emptyDir = mkdtempSync(path.join(os.tmpdir(), 'hive-git-empty-'));
+  return emptyDir;
+}
 
 export interface RunOptions {
   input?: string;
   /** Return the exit code instead of throwing on a non-zero one. */
   allowFailure?: boolean;
+  /**
+   * Read the repo's objects and refs only: an empty work tree and no index, so in-tree and
+   * indexed `.gitattributes` (`* -diff`, filters, textconv) play no part. For diff, ls-tree, cat-file.
+   */
+  isolated?: boolean;
 }
 
 export interface RunResult {
@@ -38,29 +71,36 @@ export interface RunResult {
 
 /** Runs git in `repo` (no shell); the building block of every helper here. */
 export async function runGit(repo: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const cwd = path.resolve(repo);
+  const dir = path.resolve(repo);
   // execa reports a missing cwd as ENOENT, which would read as "git not installed".
-  if (!existsSync(cwd)) throw new NotARepositoryError(repo);
+  if (!existsSync(dir)) throw new NotARepositoryError(repo);
+  const iso = opts.isolated ? isolatedEnv(dir) : null;
   let r;
   try {
     r = await execa('git', [...SAFE_CONFIG, ...args], {
-      cwd,
+      cwd: iso ? iso.GIT_WORK_TREE : dir,
       input: opts.input,
       reject: false,
       stripFinalNewline: false,
       maxBuffer: 512 * 1024 * 1024,
       env: {
         ...hiveGitIdentity,
+        ...SAFE_ENV,
         LC_ALL: 'C',
-        GIT_TERMINAL_PROMPT: '0',
         // A plain dir inside some other checkout must not silently act on that checkout.
-        GIT_CEILING_DIRECTORIES: path.dirname(cwd),
+        GIT_CEILING_DIRECTORIES: path.dirname(dir),
         GIT_DIR: undefined,
         GIT_WORK_TREE: undefined,
         GIT_INDEX_FILE: undefined,
         GIT_OBJECT_DIRECTORY: undefined,
         GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
         GIT_NAMESPACE: undefined,
+        GIT_CONFIG_PARAMETERS: undefined,
+        GIT_CONFIG_COUNT: undefined,
+        GIT_EXTERNAL_DIFF: undefined,
+        GIT_PAGER: undefined,
+        GIT_SSH_COMMAND: undefined,
+        ...iso,
       },
     });
   } catch (e) {
@@ -71,6 +111,13 @@ export async function runGit(repo: string, args: readonly string[], opts: RunOpt
   if (result.exitCode !== 0 && /not a git repository/i.test(result.stderr)) throw new NotARepositoryError(repo);
   if (result.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, result.stderr || result.stdout);
   return result;
+}
+
+/** GIT_DIR is the repo's own `.git` (or the repo itself when bare); the work tree is empty, the index absent. */
+function isolatedEnv(dir: string): Record<string, string> {
+  const gitDir = existsSync(path.join(dir, '.git')) ? path.join(dir, '.git') : dir;
+  const empty = isolationDir();
+  return { GIT_DIR: gitDir, GIT_WORK_TREE: empty, GIT_INDEX_FILE: path.join(empty, 'no-index') };
 }
 
 function wrapSpawnError(args: readonly string[], e: unknown): Error {

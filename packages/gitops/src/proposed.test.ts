@@ -77,3 +77,57 @@ describe('setupProposed', () => {
     expect(existsSync(path.join(root, 'x'))).toBe(false);
   });
 });
+
+describe('setupProposed in a manager-prepared repo', () => {
+  /** An empty repo whose config and info/attributes run a clean filter on `git add`. */
+  async function filterTrap(dir: string) {
+    const { chmodSync } = await import('node:fs');
+    await initRepo(dir);
+    const marker = path.join(path.dirname(dir), `filter-ran-${path.basename(path.dirname(dir))}`);
+    const script = path.join(path.dirname(dir), 'filter.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch '${marker}'\ncat\n`);
+    chmodSync(script, 0o755);
+    await git(dir, ['config', 'filter.x.clean', script]);
+    writeFileSync(path.join(dir, '.git/info/attributes'), '* filter=x\n');
+    return marker;
+  }
+
+  it('finishes an empty repo without running its filter driver (marker stays absent)', async () => {
+    const dir = proposedDir('f');
+    const marker = await filterTrap(dir);
+    expect(await setupProposed({ dir, name: 'f' })).toEqual({ created: true });
+    expect(existsSync(marker)).toBe(false);
+    expect(await git(dir, ['ls-tree', '--name-only', 'HEAD'])).toBe('agent.nix\nflake.nix');
+    expect(await git(dir, ['log', '-1', '--format=%s|%an'])).toBe('init f|hyperhive');
+    expect(readFileSync(path.join(dir, 'agent.nix'), 'utf8')).toBe(AGENT_TEMPLATES.agentNix);
+  });
+
+  it('positive control: the same trap does run its filter under a plain git add', async () => {
+    const dir = proposedDir('g');
+    const marker = await filterTrap(dir);
+    writeFileSync(path.join(dir, 'x.txt'), 'x\n');
+    const { execa } = await import('execa');
+    await execa('git', ['add', 'x.txt'], { cwd: dir, env: { GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('refuses a proposed repo with alternates or a gitfile before any git runs, writing nothing', async () => {
+    const dir = proposedDir('h');
+    await initRepo(dir);
+    writeFileSync(path.join(dir, '.git/objects/info/alternates'), '/somewhere/.git/objects\n');
+    const before = await snapshotTree(dir);
+    await expect(setupProposed({ dir, name: 'h' })).rejects.toThrow(/alternates exists/);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it('does not write through a symlinked agent.nix in an empty repo', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = proposedDir('i');
+    await initRepo(dir);
+    const outside = path.join(tempDir(), 'outside.txt');
+    writeFileSync(outside, 'untouched\n');
+    symlinkSync(outside, path.join(dir, 'agent.nix'));
+    await expect(setupProposed({ dir, name: 'i' })).rejects.toMatchObject({ code: 'UNSAFE_REPO' });
+    expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
+  });
+});

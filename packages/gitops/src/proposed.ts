@@ -1,9 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { validateAgentName } from '@hive/core';
-import { InvalidRemoteUrlError } from './errors.js';
+import { InvalidRemoteUrlError, UnsafeRepoError } from './errors.js';
 import { git, runGit } from './git.js';
-import { initRepo, isRepo } from './repo.js';
+import { assertPlainRepo } from './repo-guard.js';
+import { initRepo } from './repo.js';
+import { copyTreeAt, openDirNoFollow, withDirAt, writeFileAt } from './safe-fs.js';
 import { agentFiles } from './templates.js';
 
 export interface SetupProposedOptions {
@@ -14,32 +17,100 @@ export interface SetupProposedOptions {
   appliedRemoteUrl?: string;
 }
 
-/** Creates the proposed repo seeded with agent.nix + flake.nix (one commit), and keeps its `applied` remote right. */
+/**
+ * Creates the proposed repo seeded with agent.nix + flake.nix (one commit), and keeps its `applied`
+ * remote right. The manager can write this repo, so no porcelain runs in it: the seed commit is
+ * made in a daemon-owned temp repo and its files are copied in without following symlinks.
+ */
 export async function setupProposed(o: SetupProposedOptions): Promise<{ created: boolean }> {
   validateAgentName(o.name);
   const url = o.appliedRemoteUrl ?? `/applied/${o.name}/.git`;
-  if (!url || url.startsWith('-')) throw new InvalidRemoteUrlError(url);
+  if (!url || url.startsWith('-') || /[\0-\x1f\x7f]/.test(url)) throw new InvalidRemoteUrlError(url);
+  const dir = path.resolve(o.dir);
   let created = false;
-  // A repo without a first commit is a seed interrupted half-way: finish it rather than leave it empty.
-  if (!isRepo(o.dir) || !(await hasCommit(o.dir))) {
-    await initRepo(o.dir);
-    const files = agentFiles(o.name);
-    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(o.dir, file), text);
-    await git(o.dir, ['add', '--', ...Object.keys(files)]);
-    await git(o.dir, ['commit', '-q', '--no-verify', '-m', `init ${o.name}`]);
+  const st = lstatOrNull(dir);
+  if (!st || (st.isDirectory() && readdirSync(dir).length === 0)) {
+    await withSeed(o.name, (seed) => copyFresh(seed, dir));
     created = true;
+  } else {
+    assertPlainRepo(dir);
+    // A repo without a first commit is a seed interrupted half-way (or one the manager made):
+    // finish it by copying the seed's objects in, never by running `git add` under its config.
+    if (!(await resolves(dir, 'HEAD'))) {
+      await withSeed(o.name, (seed, sha) => finishSeed(seed, sha, dir));
+      created = true;
+    }
   }
-  await ensureRemote(o.dir, 'applied', url);
+  await ensureRemote(dir, 'applied', url);
   return { created };
 }
 
-async function hasCommit(repo: string): Promise<boolean> {
-  return (await runGit(repo, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true })).exitCode === 0;
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
 }
 
-/** Adds remote `name` at `url`, or set-urls it when it drifted; a no-op when already right. */
+/** Builds the seed repo (one `init <name>` commit) in a fresh daemon-owned temp dir. */
+async function withSeed(name: string, fn: (seed: string, sha: string) => Promise<void> | void): Promise<void> {
+  const seed = mkdtempSync(path.join(os.tmpdir(), 'hive-seed-'));
+  try {
+    await initRepo(seed);
+    const files = agentFiles(name);
+    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(seed, file), text);
+    await git(seed, ['add', '--', ...Object.keys(files)]);
+    await git(seed, ['commit', '-q', '--no-verify', '-m', `init ${name}`]);
+    await fn(seed, await git(seed, ['rev-parse', 'HEAD']));
+  } finally {
+    rmSync(seed, { recursive: true, force: true });
+  }
+}
+
+/** A missing or empty dir: the whole seed repo copied in (parent dirs made first). */
+function copyFresh(seed: string, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const fd = openDirNoFollow(dir);
+  try {
+    copyTreeAt(seed, fd, { exclusive: true, shown: dir });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An existing repo with no commit: seed objects, index and files copied in, then main and HEAD set with plumbing. */
+async function finishSeed(seed: string, sha: string, dir: string): Promise<void> {
+  const fd = openDirNoFollow(dir);
+  try {
+    withDirAt(fd, '.git/objects', dir, (objects) => copyTreeAt(path.join(seed, '.git/objects'), objects, { exclusive: true, shown: dir }), true);
+    withDirAt(fd, '.git', dir, (g) => writeFileAt(g, 'index', readFileSync(path.join(seed, '.git/index')), { shown: dir }));
+    for (const file of ['agent.nix', 'flake.nix']) writeFileAt(fd, file, readFileSync(path.join(seed, file)), { shown: dir });
+  } finally {
+    closeSync(fd);
+  }
+  assertPlainRepo(dir);
+  if (!(await resolves(dir, 'refs/heads/main'))) await git(dir, ['update-ref', '-m', 'hyperhive: seed', 'refs/heads/main', sha, '0'.repeat(40)]);
+  await git(dir, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+  if (!(await resolves(dir, 'HEAD'))) throw new UnsafeRepoError(dir, 'its HEAD does not resolve after seeding: remove the repo and spawn again');
+}
+
+async function resolves(repo: string, ref: string): Promise<boolean> {
+  const r = await runGit(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { allowFailure: true, isolated: true });
+  return r.exitCode === 0;
+}
+
+/**
+ * Adds remote `name` at `url`, or set-urls it when it drifted. Edits `.git/config` as a file
+ * (`git config --file`, includes off) so nothing of the repo's own config is acted on.
+ */
 async function ensureRemote(repo: string, name: string, url: string): Promise<void> {
-  const current = await runGit(repo, ['remote', 'get-url', name], { allowFailure: true });
-  if (current.exitCode !== 0) await git(repo, ['remote', 'add', name, url]);
-  else if (current.stdout.trim() !== url) await git(repo, ['remote', 'set-url', name, url]);
+  assertPlainRepo(repo);
+  const file = path.join(repo, '.git', 'config');
+  const cfg = (args: string[], allowFailure = false) => runGit(os.tmpdir(), ['config', '--file', file, ...args], { allowFailure });
+  const current = await cfg(['--get', `remote.${name}.url`], true);
+  if (current.exitCode === 0 && current.stdout.trim() === url) return;
+  await cfg(['--replace-all', `remote.${name}.url`, url]);
+  const fetch = await cfg(['--get', `remote.${name}.fetch`], true);
+  if (fetch.exitCode !== 0) await cfg([`remote.${name}.fetch`, `+refs/heads/*:refs/remotes/${name}/*`]);
 }

@@ -1,15 +1,17 @@
 import { InvalidRefError, InvalidShaError } from './errors.js';
 
-const HEX = /^[0-9a-f]{4,64}$/i;
+// Full object names only (sha1 or sha256): a prefix could be guessed against objects a repo
+// borrows from elsewhere, and would name something else once the repo grows.
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
-/** True for a full or abbreviated hex object name (4–64 digits). */
-export function isHexSha(value: string): boolean {
-  return HEX.test(value);
+/** True for a full hex object name (40 or 64 digits). */
+export function isFullSha(value: string): boolean {
+  return typeof value === 'string' && FULL_SHA.test(value);
 }
 
-/** Refuses anything but hex before git sees it, so `--upload-pack=…` can never become an option. */
+/** Refuses anything but a full hex sha before git sees it (InvalidShaError), so `--upload-pack=…` never becomes an option. */
 export function assertSha(value: string): string {
-  if (typeof value !== 'string' || !HEX.test(value)) throw new InvalidShaError(String(value));
+  if (!isFullSha(value)) throw new InvalidShaError(String(value));
   return value.toLowerCase();
 }
 
