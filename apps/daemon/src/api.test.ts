@@ -8,8 +8,10 @@ import { loadConfig, startDaemon, type RunningDaemon } from './index.js';
 
 const PORTS = { HIVE_MANAGER_PORT: '18000', HIVE_AGENT_PORT_BASE: '18100' };
 
+/** A request as the operator's CLI sends it (the operator token), unless the test gives its own authorization. */
 async function call(d: RunningDaemon, method: string, p: string, o: { body?: string; headers?: Record<string, string> } = {}) {
-  const res = await fetch(d.url + p, { method, body: o.body, headers: { 'content-type': 'application/json', ...o.headers } });
+  const auth = { authorization: `Bearer ${d.hive.ctx.operator.token}` };
+  const res = await fetch(d.url + p, { method, body: o.body, headers: { 'content-type': 'application/json', ...auth, ...o.headers } });
   const text = await res.text();
   return { status: res.status, json: (() => { try { return JSON.parse(text); } catch { return text; } })() };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,12 @@ import { startDaemonProcess, hive, type DaemonProcess } from './test-support/dae
 import { fakeClaudePath } from '@hive/agent-harness/testing';
 
 // One real daemon driven only through the CLI, on the default ports (manager 8000, coder 8202).
+/** An agent's page API as the operator reaches it: through the daemon, with the operator token. */
+async function pageApi(d: DaemonProcess, agent: string, p: string): Promise<Response> {
+  const token = readFileSync(path.join(d.stateDir, 'operator-token'), 'utf8').trim();
+  return fetch(`${d.url}/agents/${agent}${p}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
 describe('hive CLI end to end (process runtime)', () => {
   let d: DaemonProcess;
   let env: Record<string, string>;
@@ -31,7 +38,7 @@ describe('hive CLI end to end (process runtime)', () => {
     const r = await sh(['spawn', 'coder']);
     expect(r.stderr + r.stdout).toContain('spawned coder on port 8202');
     expect(r.code).toBe(0);
-    const res = await fetch('http://127.0.0.1:8202/api/state');
+    const res = await pageApi(d, 'coder', '/api/state');
     expect(((await res.json()) as { name: string }).name).toBe('coder');
   });
 
@@ -65,7 +72,7 @@ describe('hive CLI end to end (process runtime)', () => {
     expect((await git(meta, ['log', '-1', '--format=%s'])).trim()).toBe(`deploy coder deployed/${id} ${sha.slice(0, 12)}`);
     expect(await lockedRev(meta, 'coder')).toBe(sha);
     // The restarted harness runs the approved config's model.
-    const st = (await (await fetch('http://127.0.0.1:8202/api/state')).json()) as { model: string; default_model?: string };
+    const st = (await (await pageApi(d, 'coder', '/api/state')).json()) as { model: string; default_model?: string };
     expect(st.default_model ?? st.model).toBe('opus');
   });
 
@@ -73,7 +80,7 @@ describe('hive CLI end to end (process runtime)', () => {
     const deadline = Date.now() + 30_000;
     let text = '';
     while (Date.now() < deadline) {
-      const h = (await (await fetch('http://127.0.0.1:8000/api/history')).json()) as { entries: { text: string }[] };
+      const h = (await (await pageApi(d, 'hm1nd', '/api/history')).json()) as { entries: { text: string }[] };
       text = h.entries.map((e) => e.text).join('\n');
       if (text.includes(`ApprovalResolved: approval ${id}`)) break;
       await new Promise((r) => setTimeout(r, 300));

@@ -11,6 +11,10 @@ export interface Daemon {
   /** `http://127.0.0.1:<port>` — the dashboard and the API. */
   url: string;
   stateDir: string;
+  /** The operator token `hive up` generated in the state dir. */
+  token: string;
+  /** The login link `hive up` printed: open it and the page trades the token for a session cookie. */
+  loginUrl: string;
   /** Env for the `hive` CLI pointed at this daemon. */
   env: Record<string, string>;
   /** Agent ports: the manager's, and the base the hashed ports are added to. */
@@ -60,8 +64,12 @@ export async function startDaemon(
       reject(new Error(`hive up exited (${r.exitCode}) before serving:\n${out}`));
     });
   });
+  const login = /log in: (http:\/\/\S+#token=(\S+))/.exec(out);
+  if (!login) throw new Error(`hive up printed no login link:\n${out}`);
   return {
     url,
+    token: login[2]!,
+    loginUrl: login[1]!,
     stateDir,
     env: { ...env, HIVE_URL: url, HIVE_STATE_DIR: stateDir },
     managerPort,
@@ -82,11 +90,11 @@ export async function hive(d: Daemon, args: string[]): Promise<{ code: number; s
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A JSON request to the daemon's API, as a script would send it (the JSON content type satisfies the CSRF guard). */
+/** A JSON request to the daemon's API, as a script would send it: the operator token, and the JSON content type the CSRF guard wants. */
 export async function apiCall(d: Daemon, method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(d.url + p, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${d.token}`, ...headers },
     body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
   });
   const text = await res.text();

@@ -50,7 +50,8 @@ beforeAll(async () => {
     if (new URL(r.url()).pathname === '/api/state') stateFetches++;
   });
   page.on('websocket', (ws: PwSocket) => ws.on('framereceived', () => framesReceived++));
-  await page.goto(d.url + '/');
+  // The login link hive up printed: the page trades its token for the session cookie.
+  await page.goto(d.loginUrl);
   // Survives only as long as the page is never reloaded.
   await page.evaluate(() => ((window as unknown as { hiveNoReload: boolean }).hiveNoReload = true));
 });

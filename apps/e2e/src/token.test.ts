@@ -20,27 +20,50 @@ afterAll(async () => {
   await d?.stop();
 });
 
-describe('a daemon that requires the operator token', () => {
-  it("shows the daemon's refusal and how to pass the token", async () => {
+describe('the operator login, loopback included', () => {
+  it('shows the token form and no live link without a session', async () => {
     await page.goto(d.url + '/');
-    const err = page.locator('hive-app .load-error');
-    await err.waitFor();
-    expect(await err.textContent()).toContain('operator token required');
-    expect(await err.textContent()).toContain('/#token=<operator token>');
+    await page.locator('hive-login form').waitFor();
     expect(await page.locator('[data-link="live"]').count()).toBe(0);
+    expect(await page.locator('hive-containers').textContent()).not.toContain('hm1nd');
   });
 
-  it('takes the token from #token=, drops it from the address bar and goes live', async () => {
+  it("a wrong token in the form shows the daemon's refusal and logs nobody in", async () => {
+    await page.locator('hive-login input').fill('not-the-token-0000000000');
+    await page.locator('hive-login button[type="submit"]').click();
+    await page.locator('hive-login .error', { hasText: 'wrong operator token' }).waitFor();
+    expect((await ctx.cookies(d.url)).some((c) => c.name === 'hive_session')).toBe(false);
+  });
+
+  it('the right token in the form logs in and goes live', async () => {
+    await page.locator('hive-login input').fill(TOKEN);
+    await page.locator('hive-login button[type="submit"]').click();
+    await page.locator('[data-link="live"]').waitFor();
+    expect(await page.locator('hive-login').count()).toBe(0);
+  });
+
+  it('takes the login link #token=, drops it from the address bar and sets an HttpOnly SameSite=Strict cookie', async () => {
+    await ctx.clearCookies();
     await page.goto(`${d.url}/#token=${TOKEN}`);
     await page.locator('[data-link="live"]').waitFor();
     await page.locator('hive-app header', { hasText: 'runtime process' }).waitFor();
-    expect(await page.locator('hive-app .load-error').count()).toBe(0);
     expect(new URL(page.url()).hash).toBe('');
+    const cookie = (await ctx.cookies(d.url)).find((c) => c.name === 'hive_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookie!.value).not.toContain(TOKEN);
+    // Script on the page cannot read it, and nothing keeps the token in storage.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('hive_session');
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }))).not.toContain(TOKEN);
   });
 
-  it('keeps the token for the tab across a reload', async () => {
+  it('stays logged in across a reload', async () => {
     await page.reload();
     await page.locator('[data-link="live"]').waitFor();
-    expect(await page.locator('hive-app .load-error').count()).toBe(0);
+    expect(await page.locator('hive-login').count()).toBe(0);
+  });
+
+  it('records the logins in the audit panel', async () => {
+    await page.locator('hive-audit li[data-audit="login"]', { hasText: 'refused 401' }).first().waitFor();
+    expect(await page.locator('hive-audit li[data-audit="login"]', { hasText: 'ok' }).count()).toBeGreaterThan(0);
   });
 });

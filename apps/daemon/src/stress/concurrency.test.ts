@@ -33,12 +33,13 @@ const DEPLOY_SUBJECT = /^deploy ([a-z][a-z0-9-]*) deployed\/(\d+) ([0-9a-f]{12})
 describe('concurrency: parallel request_apply_commit + approve pairs against a real daemon', () => {
   let d: DaemonProcess;
   let managerToken = '';
+  const operatorToken = () => readFileSync(path.join(d.stateDir, 'operator-token'), 'utf8').trim();
   const pairs: Pair[] = [];
 
   async function api(method: string, p: string, o: { body?: unknown; token?: string } = {}): Promise<Reply> {
     const res = await fetch(d.url + p, {
       method,
-      headers: { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token ?? operatorToken()}` },
       body: method === 'GET' ? undefined : JSON.stringify(o.body ?? {}),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };

@@ -90,8 +90,13 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
     });
   }
 
+  // Operator endpoints get the operator token, so the corpus tests validation, not just the missing credential.
   const authFor = (e: Endpoint): Record<string, string> =>
-    e.auth === 'manager' ? { authorization: `Bearer ${tokens.hm1nd}` } : e.auth === 'agent' ? { authorization: `Bearer ${tokens.coder}` } : {};
+    e.auth === 'manager'
+      ? { authorization: `Bearer ${tokens.hm1nd}` }
+      : e.auth === 'agent'
+        ? { authorization: `Bearer ${tokens.coder}` }
+        : { authorization: `Bearer ${d.hive.ctx.operator.token}` };
 
   /** A request each endpoint would carry out: only the one hostile part differs in the tests below. */
   function valid(e: Endpoint): { params: Record<string, string>; body: Record<string, unknown> | null } {
