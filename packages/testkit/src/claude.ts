@@ -7,7 +7,8 @@ import { ClaudeNotInstalledError } from './errors.js';
 
 const WRAPPER = '@anthropic-ai/claude-code';
 
-function platformPackage(): string {
+/** The npm package that carries this machine's native binary, e.g. `@anthropic-ai/claude-code-linux-x64`. */
+export function claudePlatformPackage(): string {
   // Same rule as the package's own install.cjs: glibc reports a runtime version, musl does not.
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   const musl = process.platform === 'linux' && !report?.header?.glibcVersionRuntime;
@@ -27,7 +28,7 @@ export function findClaudeBinary(from: string = import.meta.url): string | null 
     return null;
   }
   try {
-    const pkgJson = createRequire(path.join(wrapperDir, 'package.json')).resolve(`${platformPackage()}/package.json`);
+    const pkgJson = createRequire(path.join(wrapperDir, 'package.json')).resolve(`${claudePlatformPackage()}/package.json`);
     const bin = path.join(path.dirname(pkgJson), 'claude');
     if (existsSync(bin)) return realpathSync(bin);
   } catch {

@@ -53,6 +53,13 @@ describe('readConversation', () => {
     expect(facts.lastToolResult).toBe('abc123');
   });
 
+  it('strips the reminders claude appends to a tool result', () => {
+    const facts = readConversation({
+      messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'abc\n\n<system-reminder>\n<total_tokens>1 left</total_tokens>\n</system-reminder>' }] }],
+    });
+    expect([facts.lastToolResult, facts.lastUserText]).toEqual(['abc', 'abc']);
+  });
+
   it('finds the last tool result even when the last user message has none', () => {
     const facts = readConversation({
       messages: [

@@ -15,25 +15,28 @@ export interface ConversationFacts {
 // claude prepends <system-reminder> blocks to user turns; a rule about what the user said must not match those.
 const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
 
+const withoutReminders = (s: string): string => s.replace(REMINDER, '').trim();
+
+// claude appends reminders (e.g. tokens left) to tool results too; a tool's output is what it printed.
 function toolResultText(block: Obj): string {
   const c = block.content;
-  if (typeof c === 'string') return c;
+  if (typeof c === 'string') return withoutReminders(c);
   if (!Array.isArray(c)) return '';
   return c
     .filter((b): b is Obj => isObj(b) && b.type === 'text' && typeof b.text === 'string')
-    .map((b) => b.text as string)
+    .map((b) => withoutReminders(b.text as string))
     .join('\n');
 }
 
 function messageText(content: unknown): { text: string; hasToolResult: boolean } {
-  if (typeof content === 'string') return { text: content.replace(REMINDER, '').trim(), hasToolResult: false };
+  if (typeof content === 'string') return { text: withoutReminders(content), hasToolResult: false };
   if (!Array.isArray(content)) return { text: '', hasToolResult: false };
   const parts: string[] = [];
   let hasToolResult = false;
   for (const block of content) {
     if (!isObj(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') {
-      const t = block.text.replace(REMINDER, '').trim();
+      const t = withoutReminders(block.text);
       if (t) parts.push(t);
     } else if (block.type === 'tool_result') {
       hasToolResult = true;

@@ -10,7 +10,7 @@ export interface Usage {
 
 /** What a reply function or a tool input function can read about the request it answers. */
 export interface ReplyContext {
-  /** Text of the most recent `tool_result` in the conversation ('' when none). */
+  /** Text of the most recent `tool_result` in the conversation, system reminders stripped, trimmed ('' when none). */
   lastToolResult: string;
   /** Text of the last `user` message (see {@link RecordedRequest.lastUserText}). */
   lastUserText: string;
