@@ -18,8 +18,21 @@ export { writeNspawnFlags, readNspawnFlags } from './nspawn-conf.js';
 export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
 /** The process runtime: each harness a supervised child, under bwrap with nspawn's bind layout when installed. */
 export { ProcessRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
-/** The process runtime's build: parse every .nix, read agent.nix's `hive` settings (model, env, mcpServers). */
-export { checkBuild, readHiveSettings, validateSettings, type HiveSettings } from './process/settings.js';
-/** bwrap layout of the process runtime (same binds as nspawn) and its errors. */
-export { agentMounts, bwrapArgs, type Mount, type SandboxMode } from './process/sandbox.js';
-export { HarnessStartError, PortInUseError, BwrapNotFoundError } from './process/errors.js';
+/** The process runtime's build, in a sandbox that sees only the tree: parse every .nix, read and check agent.nix's `hive` settings. */
+export {
+  checkBuild,
+  readHiveSettings,
+  validateSettings,
+  EMPTY_SETTINGS,
+  PERMISSION_MODES,
+  type BuildOptions,
+  type HiveSettings,
+  type PermissionMode,
+} from './process/settings.js';
+export { buildSandbox, buildBwrapArgs, PROPOSAL_DIR, type BuildSandbox } from './process/build-sandbox.js';
+/** bwrap layout of the process runtime (same binds as nspawn): the agent's fixed non-root uid, no capabilities. */
+export { agentMounts, bwrapArgs, isolationArgs, type Mount, type SandboxMode } from './process/sandbox.js';
+export { AGENT_UID, AGENT_GID, AGENT_USER, writeSandboxIdentity, type SandboxIdentity } from './process/identity.js';
+/** What a harness gets from the daemon's env, and the HIVE_* variables carrying its settings. */
+export { INHERITED_ENV, INHERITED_ENV_PREFIXES, settingsEnv } from './process/agent-env.js';
+export { HarnessStartError, PortInUseError, BwrapNotFoundError, UnsandboxedRootError } from './process/errors.js';

@@ -64,7 +64,7 @@ export function fakeNixosRuntimeOptions(dir: string) {
   };
 }
 
-/** A dependency-free harness for ProcessRuntime: /api/state, /env, POST /try-write?path=, POST /crash (exit 3). */
+/** A dependency-free harness for ProcessRuntime: /api/health, /api/state, /env, POST /try-write?path=, POST /crash (exit 3). */
 export const miniHarnessPath = fileURLToPath(new URL('../test-fixtures/mini-harness.mjs', import.meta.url));
 /** A port that was free a moment ago on 127.0.0.1. */
 export { freePort } from './process/free-port.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A stand-in for apps/agent-harness with no dependencies: enough HTTP for runtime
-// tests, benchmarks and daemon tests: GET /api/state, GET /env[?name=X], GET /read?path=,
+// tests, benchmarks and daemon tests: GET /api/health (the readiness probe), GET /api/state, GET /env[?name=X], GET /read?path=,
 // POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3).
 import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,7 @@ function send(res, status, body) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name });
   if (req.method === 'GET' && url.pathname === '/api/state') return send(res, 200, state());
   if (req.method === 'GET' && url.pathname === '/env') {
     // HIVE_* always; other variables only when asked for by `?name=`.

@@ -1,6 +1,6 @@
 import { HiveError } from '@hive/core';
 
-/** The harness child exited or stayed silent before answering `/api/state`. */
+/** The harness child exited or stayed silent before answering `/api/health`. */
 export class HarnessStartError extends HiveError {
   readonly code = 'HARNESS_START_FAILED';
   override readonly status = 500;
@@ -32,6 +32,15 @@ export class BwrapNotFoundError extends HiveError {
   override readonly status = 500;
   constructor() {
     super("sandbox 'bwrap' requested but bwrap is not installed: apt-get install bubblewrap, or use sandbox 'auto'");
+  }
+}
+
+/** No bwrap and the daemon is root: a harness would run as root on the host. */
+export class UnsandboxedRootError extends HiveError {
+  readonly code = 'UNSANDBOXED_ROOT';
+  override readonly status = 500;
+  constructor(readonly agent: string) {
+    super('agents would run as root without a sandbox: install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox');
   }
 }
 

@@ -3,17 +3,21 @@ import http from 'node:http';
 import net from 'node:net';
 import { findExecutable } from './sandbox.js';
 
-/** `GET /api/state` on loopback: the parsed body on a 200, else null (plain http: fetch's first call costs ~100 ms). */
-export function probeState(port: number): Promise<{ name?: unknown } | null> {
+/**
+ * `GET /api/health` on loopback (the one harness route without auth, answering
+ * `{ ok: true, name }`): the parsed body on a 200, else null (plain http: fetch's first
+ * call costs ~100 ms).
+ */
+export function probeHealth(port: number): Promise<{ ok?: unknown; name?: unknown } | null> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/api/state', timeout: 1000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/health', timeout: 1000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
       res.on('end', () => {
         if (res.statusCode !== 200) return resolve(null);
         try {
-          resolve(JSON.parse(text) as { name?: unknown });
+          resolve(JSON.parse(text) as { ok?: unknown; name?: unknown });
         } catch {
           resolve(null);
         }

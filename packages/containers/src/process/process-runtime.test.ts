@@ -188,7 +188,7 @@ describe('ProcessRuntime', () => {
   });
 
   it('passes host paths by env without a sandbox and says so in the log', async () => {
-    const { root, rt, logs } = hive({ sandbox: 'none' });
+    const { root, rt, logs } = hive({ sandbox: 'none', allowUnsandboxedRoot: true });
     expect(rt.sandbox).toBe('none');
     expect(logs.join('\n')).toMatch(/sandbox none \(asked for\)/);
     const m = await makeAgent(root, 'hm1nd', { isManager: true });
@@ -366,7 +366,7 @@ setInterval(() => {}, 1000);
   });
 
   it('names a harness command that cannot be spawned', async () => {
-    const { root, rt } = hive({ sandbox: 'none', harnessCommand: ['/nonexistent/hive-harness'] });
+    const { root, rt } = hive({ sandbox: 'none', allowUnsandboxedRoot: true, harnessCommand: ['/nonexistent/hive-harness'] });
     const a = await makeAgent(root, 'coder');
     await rt.create(a);
     await expect(rt.start(a)).rejects.toThrow(/did not start: .*(ENOENT|No such file)/);

@@ -5,11 +5,13 @@ import { stateLayout, validateAgentName } from '@hive/core';
 import { BuildError } from '../errors.js';
 import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from '../runtime.js';
 import { HarnessChild, descendants, tailFile, type ExitInfo } from './child.js';
-import { BwrapNotFoundError, HarnessStartError, PortInUseError } from './errors.js';
+import { harnessEnv } from './agent-env.js';
+import { BwrapNotFoundError, HarnessStartError, PortInUseError, UnsandboxedRootError } from './errors.js';
+import { AGENT_UID, writeSandboxIdentity } from './identity.js';
 import { RecordStore, recordOf } from './records.js';
-import { agentMounts, bwrapArgs, claudeCommandPaths, findExecutable, mountEnv, type Mount, type SandboxMode } from './sandbox.js';
-import { checkBuild, type HiveSettings } from './settings.js';
-import { portFree, probeState, supportsPdeathsig } from './host.js';
+import { agentMounts, bwrapArgs, bwrapFeatures, claudeCommandPaths, findExecutable, type Mount, type SandboxMode } from './sandbox.js';
+import { EMPTY_SETTINGS, checkBuild, type HiveSettings } from './settings.js';
+import { portFree, probeHealth, supportsPdeathsig } from './host.js';
 
 export interface ProcessRuntimeOptions {
   /** HIVE_STATE_DIR: agents/<n>/config, applied/<n>, meta, state/<n>. */
@@ -21,18 +23,21 @@ export interface ProcessRuntimeOptions {
   log?: (msg: string) => void;
   /** Restart a crashed harness (at most 3 times a minute); default false: report, don't loop. */
   restartOnCrash?: boolean;
-  /** How long a harness has to answer `/api/state` after spawning (default 15 s). */
+  /** How long a harness has to answer `/api/health` after spawning (default 15 s). */
   readyTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL on stop (default 5 s). */
   stopGraceMs?: number;
   /** More host dirs to expose read-only under bwrap (e.g. where the `claude` CLI lives). */
   extraReadOnly?: string[];
-  /** Names passed through from the daemon's env besides PATH, locale and nix/TLS settings. */
+  /** Names passed through from the daemon's env besides PATH, locale, nix/TLS settings and Claude Code's (INHERITED_ENV). */
   inheritEnv?: string[];
+  /**
+   * Run harnesses as root on the host when there is no sandbox (`hive up --no-sandbox`).
+   * Without it, create/start refuse with UnsandboxedRootError when the daemon is root and bwrap is not used.
+   */
+  allowUnsandboxedRoot?: boolean;
 }
 
-const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'NIX_PATH', 'NIX_REMOTE', 'NIX_SSL_CERT_FILE', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'];
-const NO_SETTINGS: HiveSettings = { model: null, env: {}, mcpServers: {} };
 const RESTART_LIMIT = 3;
 const CRASH_REPORT_DELAY_MS = 200;
 
@@ -72,14 +77,30 @@ export class ProcessRuntime implements ContainerRuntime {
     this.setpriv = this.sandbox === 'none' && supportsPdeathsig() ? findExecutable('setpriv') : null;
     this.log(
       this.bwrap
-        ? `process runtime: sandbox bwrap (${this.bwrap}) — /applied and /meta are read-only for the manager`
-        : `process runtime: sandbox none (${mode === 'none' ? 'asked for' : 'bwrap not installed'}) — harnesses see the host, dirs are only passed by env`,
+        ? `process runtime: sandbox bwrap (${this.bwrap}) — agents run as uid ${AGENT_UID} with no capabilities; /applied and /meta are read-only for the manager`
+        : `process runtime: sandbox none (${mode === 'none' ? 'asked for' : 'bwrap not installed'}) — harnesses see the host, dirs are only passed by env; builds run nix on the host`,
     );
+    if (this.runsAsRoot())
+      this.log(
+        o.allowUnsandboxedRoot
+          ? 'WARNING: process runtime: agents run as ROOT on the host with no sandbox (--no-sandbox): any agent can do anything the daemon can'
+          : 'process runtime: refusing to start agents as root without a sandbox: install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox',
+      );
+  }
+
+  /** Root with no sandbox: every agent would be root on the host. */
+  private runsAsRoot(): boolean {
+    return !this.bwrap && process.getuid?.() === 0;
+  }
+
+  private refuseUnsandboxedRoot(name: string): void {
+    if (this.runsAsRoot() && !this.o.allowUnsandboxedRoot) throw new UnsandboxedRootError(name);
   }
 
   /** Records the agent and builds its config (like `nixos-container create --flake`); does not start it. */
   async create(agent: RuntimeAgent): Promise<void> {
     validateAgentName(agent.name);
+    this.refuseUnsandboxedRoot(agent.name);
     await this.serial(agent.name, async () => {
       const settings = await this.build(agent);
       this.prepareDirs(agent);
@@ -109,6 +130,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async start(agent: RuntimeAgent): Promise<void> {
     validateAgentName(agent.name);
+    this.refuseUnsandboxedRoot(agent.name);
     await this.serial(agent.name, async () => {
       const e = this.entry(agent);
       e.agent = agent;
@@ -171,8 +193,9 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private async build(agent: RuntimeAgent): Promise<HiveSettings> {
+    if (!this.bwrap) this.log(`${agent.name}: build runs without a sandbox (no bwrap): nix reads the proposal on the host, restricted to its tree`);
     try {
-      return await checkBuild(agent.appliedDir);
+      return await checkBuild(agent.appliedDir, { sandbox: { bwrap: this.bwrap } });
     } catch (e) {
       if (e instanceof BuildError && e.agent === undefined) throw new BuildError(e.stderr, { agent: agent.name, cause: e });
       throw e;
@@ -202,33 +225,16 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private childEnv(agent: RuntimeAgent, settings: HiveSettings, mounts: Mount[]): Record<string, string> {
-    const sandboxed = this.sandbox === 'bwrap';
-    const inherited: Record<string, string> = {};
-    for (const k of [...INHERITED, ...(this.o.inheritEnv ?? [])]) {
-      const v = process.env[k];
-      if (v !== undefined) inherited[k] = v;
-    }
-    // Settings come after the daemon's env but cannot name HIVE_* (checked at build), so identity always wins.
-    const env: Record<string, string> = {
-      ...inherited,
-      HOME: sandboxed ? '/state' : path.resolve(agent.stateDir),
-      ...agent.env,
-      ...settings.env,
-      HIVE_NAME: agent.env.HIVE_NAME ?? agent.name,
-      HIVE_PORT: String(agent.port),
-      ...mountEnv(mounts, sandboxed),
-      HIVE_MCP_SERVERS: JSON.stringify(settings.mcpServers),
-    };
-    if (settings.model) env.HIVE_MODEL = settings.model;
-    return env;
+    return harnessEnv({ agent, settings, mounts, sandboxed: this.sandbox === 'bwrap', inherit: this.o.inheritEnv });
   }
 
-  /** Spawns the harness and waits until it answers `/api/state`; throws HarnessStartError with its last output. */
+  /** Spawns the harness and waits until it answers `/api/health`; throws HarnessStartError with its last output. */
   private async launch(e: Entry): Promise<void> {
     const { agent } = e;
+    this.refuseUnsandboxedRoot(agent.name);
     const mounts = this.prepareDirs(agent);
     await this.ensurePortFree(agent);
-    const env = this.childEnv(agent, e.settings ?? NO_SETTINGS, mounts);
+    const env = this.childEnv(agent, e.settings ?? EMPTY_SETTINGS, mounts);
     const child = new HarnessChild({
       argv: this.argv(agent, mounts, env),
       env,
@@ -258,7 +264,9 @@ export class ProcessRuntime implements ContainerRuntime {
     if (this.bwrap) {
       const runs = claudeCommandPaths(env.HIVE_CLAUDE_CMD);
       const extraReadOnly = this.o.extraReadOnly;
-      return [this.bwrap, ...bwrapArgs({ name: agent.name, command, mounts, stateRoot: this.o.stateRoot, extraReadOnly, runs })];
+      const identity = writeSandboxIdentity(this.o.stateRoot);
+      const { disableUserns } = bwrapFeatures(this.bwrap);
+      return [this.bwrap, ...bwrapArgs({ name: agent.name, command, mounts, stateRoot: this.o.stateRoot, extraReadOnly, runs, identity, disableUserns })];
     }
     return this.setpriv ? [this.setpriv, '--pdeathsig', 'KILL', '--', ...command] : [...command];
   }
@@ -272,12 +280,13 @@ export class ProcessRuntime implements ContainerRuntime {
     let pause = 10;
     while (Date.now() < deadline) {
       if (exit) throw new HarnessStartError(agent.name, `it exited with ${describeExit(exit)}`, child.tail(20));
-      const body = await probeState(agent.port);
-      if (body && (body.name === undefined || body.name === agent.name)) return;
+      const body = await probeHealth(agent.port);
+      // The name check: another agent's harness on this port is not ours being ready.
+      if (body?.ok === true && body.name === (agent.env.HIVE_NAME ?? agent.name)) return;
       await Promise.race([sleep(pause), child.exited]);
       pause = Math.min(100, pause * 2);
     }
-    throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/state within ${timeout} ms`, child.tail(20));
+    throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/health within ${timeout} ms`, child.tail(20));
   }
 
   /** A harness left by a SIGKILLed daemon still holds the port: end it if it is ours, else refuse. */

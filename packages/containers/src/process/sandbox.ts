@@ -1,6 +1,9 @@
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { stateLayout } from '@hive/core';
+import { SYSTEM_DIRS, TOP_LINKS, covered, etcLinkTargets, hideUnreadable, topLevelLinks } from './host-view.js';
+import { AGENT_GID, AGENT_UID, type SandboxIdentity } from './identity.js';
 
 export type SandboxMode = 'auto' | 'bwrap' | 'none';
 
@@ -46,14 +49,6 @@ export function mountEnv(mounts: Mount[], sandboxed: boolean): Record<string, st
   return Object.fromEntries(mounts.map((m) => [m.envVar, sandboxed ? m.target : m.source]));
 }
 
-const SYSTEM_DIRS = ['/usr', '/etc', '/nix', '/run/current-system'];
-const ETC_LINKS = ['/etc/resolv.conf', '/etc/hosts', '/etc/localtime'];
-const TOP_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-
-function covered(p: string, roots: string[]): boolean {
-  return roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/'));
-}
-
 /** The directory to expose for one absolute path of the harness command: its workspace, package, or install prefix. */
 export function appRoot(file: string): string {
   return appRootOf(file).dir;
@@ -88,7 +83,41 @@ export function claudeCommandPaths(value: string | undefined): string[] {
   return Array.isArray(argv) ? argv.filter((a): a is string => typeof a === 'string' && path.isAbsolute(a)) : [];
 }
 
-/** bwrap's argv (without the `bwrap` itself) that runs `command` in a fresh root with the agent's mounts. */
+/**
+ * The isolation every hyperhive sandbox gets: its own user namespace with the agent's
+ * fixed non-root uid, no capabilities, no further user namespaces (so no nested
+ * "root" to remount a read-only bind with), its own session (no TIOCSTI into the
+ * daemon's terminal), pid/ipc/uts namespaces, and death with the daemon.
+ */
+export function isolationArgs(o: { disableUserns?: boolean } = {}): string[] {
+  return [
+    '--unshare-user', '--uid', String(AGENT_UID), '--gid', String(AGENT_GID),
+    ...(o.disableUserns === false ? [] : ['--disable-userns']),
+    '--cap-drop', 'ALL',
+    '--new-session',
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    '--die-with-parent',
+  ];
+}
+
+const features = new Map<string, { disableUserns: boolean }>();
+/** What the installed bwrap can do (`--disable-userns` needs 0.8); asked once per binary. */
+export function bwrapFeatures(bwrap: string): { disableUserns: boolean } {
+  let f = features.get(bwrap);
+  if (!f) {
+    let help = '';
+    try {
+      help = execFileSync(bwrap, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      help = String((e as { stdout?: unknown }).stdout ?? '');
+    }
+    f = { disableUserns: help.includes('--disable-userns') };
+    features.set(bwrap, f);
+  }
+  return f;
+}
+
+/** bwrap's argv (without the `bwrap` itself) that runs `command` in a fresh root with the agent's mounts, as AGENT_UID. */
 export function bwrapArgs(o: {
   name: string;
   command: string[];
@@ -97,6 +126,10 @@ export function bwrapArgs(o: {
   extraReadOnly?: string[];
   /** Absolute paths the harness runs besides its own command (e.g. the claude CLI). */
   runs?: string[];
+  /** passwd/group naming AGENT_UID (writeSandboxIdentity); without them the host's are seen. */
+  identity?: SandboxIdentity;
+  /** false for a bwrap older than 0.8 (bwrapFeatures); the kernel's mount locks still hold. */
+  disableUserns?: boolean;
 }): string[] {
   const args: string[] = [];
   const bound: string[] = [];
@@ -105,23 +138,12 @@ export function bwrapArgs(o: {
     args.push('--ro-bind', p, p);
     bound.push(p);
   };
-  for (const d of SYSTEM_DIRS) if (existsSync(d)) roBind(d);
-  // Debian's merged /usr makes these symlinks; recreate them as such rather than binding twice.
-  for (const d of TOP_LINKS) {
-    if (!existsSync(d)) continue;
-    const st = lstatSync(d);
-    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(d), d);
-    else roBind(d);
-  }
+  const systemDirs = SYSTEM_DIRS.filter((d) => existsSync(d));
+  for (const d of systemDirs) roBind(d);
+  // Debian's merged /usr makes /bin & co. symlinks; recreate them as such rather than binding twice.
+  args.push(...topLevelLinks(roBind));
   // systemd-resolved hosts point /etc/resolv.conf into /run, which is not bound: bring the target along or DNS dies.
-  for (const f of ETC_LINKS) {
-    try {
-      const real = realpathSync(f);
-      if (!covered(real, bound)) args.push('--ro-bind', real, real);
-    } catch {
-      // absent or dangling
-    }
-  }
+  args.push(...etcLinkTargets(bound));
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   const root = path.resolve(o.stateRoot);
   for (const p of [...o.command, ...(o.runs ?? [])].filter((a) => path.isAbsolute(a) && existsSync(a))) {
@@ -134,14 +156,16 @@ export function bwrapArgs(o: {
     if (!covered(p, bound) && realpathSync(p) !== p) args.push('--ro-bind', realpathSync(p), p);
   }
   for (const a of o.extraReadOnly ?? []) roBind(path.resolve(a));
+  // After every bind, so no later bind of a parent can bring them back.
+  args.push(...hideUnreadable(bound.filter((b) => covered(b, systemDirs) || TOP_LINKS.includes(b))));
+  if (o.identity) args.push('--ro-bind', o.identity.passwd, '/etc/passwd', '--ro-bind', o.identity.group, '/etc/group');
   // A state root inside the repo (or any bound dir) must not be readable through that bind.
   if (covered(root, bound)) args.push('--tmpfs', root);
   for (const m of o.mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.source, m.target);
   args.push(
     '--chdir', '/state',
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    ...isolationArgs({ disableUserns: o.disableUserns }),
     '--hostname', `h-${o.name}`,
-    '--die-with-parent',
     '--',
     ...o.command,
   );

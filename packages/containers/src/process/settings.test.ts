@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, initRepo, snapshotTree, tempDir } from '@hive/testkit';
 import { BuildError } from '../errors.js';
-import { checkBuild, readHiveSettings } from './settings.js';
+import { EMPTY_SETTINGS, checkBuild, readHiveSettings } from './settings.js';
 
 const module = (hive: string, extra = '') => `{ config, lib, pkgs, ... }: {
   ${extra}
@@ -35,6 +35,7 @@ describe('readHiveSettings', () => {
       ),
     });
     expect(await readHiveSettings(dir)).toEqual({
+      ...EMPTY_SETTINGS,
       model: 'claude-opus-4',
       env: { GREETING: 'hi there' },
       mcpServers: { fs: { command: 'mcp-fs', args: ['/state'] } },
@@ -43,7 +44,7 @@ describe('readHiveSettings', () => {
 
   it('gives empty settings for a module without hive, and accepts modules naming other arguments', async () => {
     const dir = await applied({ 'agent.nix': '{ modulesPath, pkgs, ... }: { imports = [ (modulesPath + "/x.nix") ]; }\n' });
-    expect(await readHiveSettings(dir)).toEqual({ model: null, env: {}, mcpServers: {} });
+    expect(await readHiveSettings(dir)).toEqual(EMPTY_SETTINGS);
   });
 
   it('reads a path with spaces and quotes as data, never as nix code', async () => {
