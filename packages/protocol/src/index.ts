@@ -20,3 +20,5 @@ export {
 export { ModelName, HarnessState, InboxItem, ChatEntry, HarnessFrame } from './harness.js';
 /** The audit trail and the dashboard login. */
 export { AuditEntry, LoginBody } from './audit.js';
+/** Per-turn usage, the harness's activity, and the agent API reports that carry them. */
+export { HarnessActivity, UsageRecord, TurnReportBody, ActivityBody, HarnessUsageState } from './usage.js';
