@@ -41,4 +41,15 @@ export class AgentApiClient {
     }
     return json;
   }
+
+  /** Best effort: POSTs a report (turn usage, activity) and logs instead of throwing; the turn loop never waits on the daemon's health. */
+  async report(tool: 'turn_report' | 'activity', body: Record<string, unknown>, warn: (message: string) => void): Promise<boolean> {
+    try {
+      await this.call(tool, body);
+      return true;
+    } catch (err) {
+      warn(`${tool} not delivered: ${(err as Error).message}`);
+      return false;
+    }
+  }
 }

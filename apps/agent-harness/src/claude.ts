@@ -1,34 +1,99 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { firstErrorLine } from '@hive/core';
-import { parseStreamLine, type StreamEvent } from './stream-json.js';
+import { parseStreamLine, type ApiFailure, type ResultEvent, type StreamEvent } from './stream-json.js';
 
-export interface ClaudeRunOptions {
-  /** The claude command as an argv prefix, e.g. `['claude']` or `['node', '/abs/fake-claude.mjs']`. */
-  command: string[];
+/** What the agent's `hive` settings grant claude (SPEC §10). */
+export interface ClaudePermissions {
+  /** `--permission-mode`; null leaves claude's own default. */
+  permissionMode: string | null;
+  /** Granted without a prompt, beside `mcp__hive` which is always granted. */
+  allowedTools: string[];
+  disallowedTools: string[];
+  maxTurns: number | null;
+}
+
+export interface ClaudeArgsOptions {
   prompt: string;
   model: string;
   mcpConfig: string;
   /** Resume this claude session when set. */
   sessionId: string | null;
+  permissions: ClaudePermissions;
+  /** The rendered system prompt (plus the settings' `appendSystemPrompt`); empty appends nothing. */
+  systemPrompt: string;
+}
+
+export interface ClaudeRunOptions extends ClaudeArgsOptions {
+  /** The claude command as an argv prefix, e.g. `['/abs/claude']` or `['node', '/abs/cli.mjs']`. */
+  command: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
-  onEvent: (event: StreamEvent) => void;
+  onSession?: (id: string) => void;
+  /** Reply text as it is generated, each chunk once (a final message that repeats streamed text is not sent again). */
+  onText?: (text: string) => void;
+  onTool?: (name: string, input: unknown) => void;
 }
 
-export type ClaudeOutcome =
-  | { ok: true }
-  | { ok: false; cancelled: boolean; message: string };
+/** How one claude run ended, with what it said and what its `result` reported. */
+export interface ClaudeOutcome {
+  status: 'ok' | 'failed' | 'cancelled';
+  /** The reply: every text message of the run, in order. */
+  text: string;
+  /** One line naming the cause when the run failed. */
+  error: string | null;
+  /** The API call that failed, when that is why. */
+  apiError: ApiFailure | null;
+  result: ResultEvent | null;
+  /** Whether claude got as far as starting a session (a resume that fails before it may point at a lost session). */
+  sawSession: boolean;
+}
 
 /** claude's argv for one turn; the model is whatever the caller read at the turn's start. */
-export function claudeArgs(opts: Pick<ClaudeRunOptions, 'prompt' | 'model' | 'mcpConfig' | 'sessionId'>): string[] {
-  const args = ['-p', opts.prompt, '--output-format', 'stream-json', '--verbose', '--model', opts.model, '--mcp-config', opts.mcpConfig];
-  if (opts.sessionId) args.push('--resume', opts.sessionId);
+export function claudeArgs(o: ClaudeArgsOptions): string[] {
+  // The prompt goes right after -p: the variadic tool lists below must not swallow it.
+  const args = ['-p', o.prompt, '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
+  args.push('--model', o.model, '--mcp-config', o.mcpConfig, '--strict-mcp-config');
+  if (o.sessionId) args.push('--resume', o.sessionId);
+  const p = o.permissions;
+  // Headless, nothing prompts: the hive tools are granted here or they are denied.
+  args.push('--allowedTools', 'mcp__hive', ...p.allowedTools.filter((t) => t !== 'mcp__hive'));
+  if (p.disallowedTools.length) args.push('--disallowedTools', ...p.disallowedTools);
+  if (p.permissionMode) args.push('--permission-mode', p.permissionMode);
+  if (p.maxTurns !== null) args.push('--max-turns', String(p.maxTurns));
+  if (o.systemPrompt) args.push('--append-system-prompt', o.systemPrompt);
   return args;
 }
 
-/** Runs one claude turn, feeding parsed stream-json events to `onEvent` as they arrive. */
+/** The `--permission-mode` to pass: claude refuses bypassPermissions as uid 0, so root falls back to acceptEdits with a warning. */
+export function effectivePermissionMode(mode: string, uid: number | null): { mode: string | null; warning: string | null } {
+  if (mode === 'bypassPermissions' && uid === 0) {
+    return { mode: 'acceptEdits', warning: 'hive.permissionMode bypassPermissions is refused by claude as uid 0: using acceptEdits (run agents in the sandbox, as a non-root uid, to bypass)' };
+  }
+  return { mode: mode === 'default' ? null : mode, warning: null };
+}
+
+const API_ERROR_NAMES: Record<string, string> = {
+  overloaded_error: 'overloaded',
+  api_error: 'server error',
+  rate_limit_error: 'rate limited',
+  permission_error: 'permission denied',
+  invalid_request_error: 'invalid request',
+  not_found_error: 'not found',
+  request_too_large: 'request too large',
+};
+
+/** One page line for a failed API call: what failed and claude's own words, e.g. `API error 529 overloaded: …`. */
+export function apiErrorLine(e: ApiFailure, baseUrl: string): string {
+  const detail = (e.text.replace(/^API Error:\s*/i, '').replace(/\s+/g, ' ').trim() || 'no detail').slice(0, 500);
+  if (e.status === 401 || e.kind === 'authentication_failed') return `API key rejected (${e.status ?? 401}): ${detail} — set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) for the daemon`;
+  if (e.status === null) return `cannot reach the API at ${baseUrl}: ${detail}`;
+  const name = (e.type && API_ERROR_NAMES[e.type]) ?? e.type ?? 'error';
+  return `API error ${e.status} ${name}: ${detail.replace(new RegExp(`^${e.status}\\s+`), '')}`;
+}
+
+/** Runs one claude turn, streaming its text and tool calls through the callbacks; never throws for claude's failures. */
 export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> {
   const [file, ...prefix] = opts.command;
   const sub = execa(file!, [...prefix, ...claudeArgs(opts)], {
@@ -43,19 +108,70 @@ export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> 
     // stderr is kept only for the error line; a cap stops a chatty claude from growing the harness unbounded.
     maxBuffer: { stderr: 16_000_000 },
   });
+  const parts: string[] = [];
+  // Message ids already streamed as deltas; their final `assistant` message is not sent to the page again.
+  const streamed = new Set<string>();
+  let anonOpen = false;
+  let emitted = false;
+  let result: ResultEvent | null = null;
+  let apiError: ApiFailure | null = null;
+  let sawSession = false;
+  const emit = (text: string, startsMessage: boolean) => {
+    // A new message is set apart from the text before it.
+    opts.onText?.(startsMessage && emitted ? `\n\n${text}` : text);
+    emitted = true;
+  };
+  const on = (ev: StreamEvent): void => {
+    switch (ev.kind) {
+      case 'session':
+        sawSession = true;
+        opts.onSession?.(ev.id);
+        return;
+      case 'delta': {
+        const first = ev.messageId ? !streamed.has(ev.messageId) : !anonOpen;
+        emit(ev.text, first);
+        if (ev.messageId) streamed.add(ev.messageId);
+        else anonOpen = true;
+        return;
+      }
+      case 'message': {
+        const already = ev.messageId ? streamed.has(ev.messageId) : anonOpen;
+        if (!already) emit(ev.text, true);
+        if (!ev.messageId) anonOpen = false;
+        parts.push(ev.text);
+        return;
+      }
+      case 'tool':
+        opts.onTool?.(ev.name, ev.input);
+        return;
+      case 'api_error':
+        apiError = ev.error;
+        return;
+      case 'result':
+        result = ev;
+        apiError = ev.apiError ?? apiError;
+        return;
+    }
+  };
   if (sub.stdout) {
     const lines = createInterface({ input: sub.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
-      for (const ev of parseStreamLine(line)) opts.onEvent(ev);
+      for (const ev of parseStreamLine(line)) on(ev);
     });
   }
-  const result = await sub;
-  if (result.isCanceled) return { ok: false, cancelled: true, message: 'turn cancelled' };
-  if (!result.failed) return { ok: true };
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  if (result.exitCode === undefined) {
-    return { ok: false, cancelled: false, message: `cannot run ${opts.command.join(' ')}: ${result.originalMessage ?? result.shortMessage}` };
+  const run = await sub;
+  const done = { text: parts.join('\n\n'), apiError, result, sawSession };
+  if (run.isCanceled) return { ...done, status: 'cancelled', error: 'turn cancelled' };
+  const baseUrl = opts.env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com';
+  // claude exits 1 after an API error: its own account of the call beats "exit code 1".
+  if (done.apiError) return { ...done, status: 'failed', error: apiErrorLine(done.apiError, baseUrl) };
+  const final = done.result as ResultEvent | null;
+  if (final?.isError) return { ...done, status: 'failed', error: `claude reported an error (${final.subtype || 'error'}): ${final.text || 'no detail'}` };
+  if (!run.failed) return { ...done, status: 'ok', error: null, text: done.text || final?.text || '' };
+  const stderr = typeof run.stderr === 'string' ? run.stderr : '';
+  if (run.exitCode === undefined) {
+    return { ...done, status: 'failed', error: `cannot run ${opts.command.join(' ')}: ${run.originalMessage ?? run.shortMessage}` };
   }
   const detail = stderr.trim() ? firstErrorLine(stderr) : 'no stderr';
-  return { ok: false, cancelled: false, message: `claude exited with code ${result.exitCode}: ${detail}` };
+  return { ...done, status: 'failed', error: `claude exited with code ${run.exitCode}: ${detail}` };
 }

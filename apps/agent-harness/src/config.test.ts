@@ -1,16 +1,50 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseHarnessEnv } from './config.js';
+import { DEFAULT_ALLOWED_TOOLS, defaultClaudeCommand, parseHarnessEnv } from './config.js';
 import { HarnessConfigError } from './errors.js';
 import { harnessMainPath } from './testing.js';
 
 const base = { HIVE_NAME: 'coder', HIVE_PORT: '8202', HIVE_TOKEN: 'tok', HIVE_STATE: '/tmp/x' };
 
 describe('parseHarnessEnv', () => {
-  it('fills the defaults: label = name, model sonnet, claude command, loopback bind, 12 tries', () => {
+  it('fills the defaults: label = name, model sonnet, the installed claude, loopback bind, 12 tries, acceptEdits with the default tools', () => {
     const c = parseHarnessEnv(base);
-    expect(c).toMatchObject({ name: 'coder', label: 'coder', port: 8202, defaultModel: 'sonnet', claudeCommand: ['claude'], host: '127.0.0.1', bindTries: 12, isManager: false, mcpServers: {} });
+    expect(c).toMatchObject({ name: 'coder', label: 'coder', port: 8202, defaultModel: 'sonnet', host: '127.0.0.1', bindTries: 12, isManager: false, mcpServers: {} });
+    expect(c.claudeCommand).toEqual(defaultClaudeCommand());
+    expect(c).toMatchObject({ permissionMode: 'acceptEdits', allowedTools: DEFAULT_ALLOWED_TOOLS, disallowedTools: [], maxTurns: null, appendSystemPrompt: '', budgetUsd: null, daemonKeySha256: null });
+    expect(DEFAULT_ALLOWED_TOOLS).toEqual(['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'NotebookEdit', 'TodoWrite']);
+  });
+
+  it('defaults the claude command to the CLI pnpm installed, an absolute path that runs', async () => {
+    const cmd = defaultClaudeCommand();
+    expect(cmd[0]).toMatch(/^\//);
+    const [file, ...args] = cmd;
+    const r = await execa(file!, [...args, '--version']);
+    expect(r.stdout).toMatch(/^2\.1\.332 \(Claude Code\)/);
+  });
+
+  it('reads the hive settings the runtime passes: permission mode, tool lists, max turns, appended prompt, budget, daemon key hash', () => {
+    const c = parseHarnessEnv({
+      ...base,
+      HIVE_PERMISSION_MODE: 'plan',
+      HIVE_ALLOWED_TOOLS: '["Bash(git *)","Read"]',
+      HIVE_DISALLOWED_TOOLS: '["WebFetch"]',
+      HIVE_MAX_TURNS: '12',
+      HIVE_APPEND_SYSTEM_PROMPT: 'Be terse.',
+      HIVE_BUDGET_USD: '2.5',
+      HIVE_DAEMON_KEY_SHA256: 'a'.repeat(64),
+    });
+    expect(c).toMatchObject({
+      permissionMode: 'plan',
+      allowedTools: ['Bash(git *)', 'Read'],
+      disallowedTools: ['WebFetch'],
+      maxTurns: 12,
+      appendSystemPrompt: 'Be terse.',
+      budgetUsd: 2.5,
+      daemonKeySha256: 'a'.repeat(64),
+    });
+    expect(parseHarnessEnv({ ...base, HIVE_ALLOWED_TOOLS: '[]' }).allowedTools).toEqual([]);
   });
 
   it('reads a JSON argv claude command, manager flag, extra MCP servers and the daemon URL', () => {
@@ -36,6 +70,14 @@ describe('parseHarnessEnv', () => {
     [{ HIVE_CLAUDE_CMD: '[1,2' }, 'HIVE_CLAUDE_CMD'],
     [{ HIVE_MCP_SERVERS: '[]' }, 'HIVE_MCP_SERVERS'],
     [{ HIVE_TOKEN: '' }, 'HIVE_TOKEN is required'],
+    [{ HIVE_PERMISSION_MODE: 'yolo' }, 'HIVE_PERMISSION_MODE'],
+    [{ HIVE_ALLOWED_TOOLS: 'Bash' }, 'HIVE_ALLOWED_TOOLS not JSON'],
+    [{ HIVE_ALLOWED_TOOLS: '["--dangerously-skip-permissions"]' }, 'HIVE_ALLOWED_TOOLS'],
+    [{ HIVE_DISALLOWED_TOOLS: '["Bash\\nRead"]' }, 'HIVE_DISALLOWED_TOOLS'],
+    [{ HIVE_MAX_TURNS: '0' }, 'HIVE_MAX_TURNS'],
+    [{ HIVE_BUDGET_USD: '-1' }, 'HIVE_BUDGET_USD'],
+    [{ HIVE_APPEND_SYSTEM_PROMPT: 'x'.repeat(16 * 1024 + 1) }, 'HIVE_APPEND_SYSTEM_PROMPT'],
+    [{ HIVE_DAEMON_KEY_SHA256: 'A'.repeat(64) }, 'HIVE_DAEMON_KEY_SHA256'],
   ])('refuses %j naming the variable', (over, needle) => {
     expect(() => parseHarnessEnv({ ...base, ...over })).toThrow(HarnessConfigError);
     expect(() => parseHarnessEnv({ ...base, ...over })).toThrow(needle);

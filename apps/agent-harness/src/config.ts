@@ -3,6 +3,15 @@ import { isValidAgentName } from '@hive/core';
 import { ModelName } from '@hive/protocol';
 import { HarnessConfigError } from './errors.js';
 
+// claude-bin.ts resolves the pinned CLI from node_modules; guarded so a checkout without it still starts.
+const claudeBinModule: string = './claude-bin.js';
+const claudeBin = (await import(claudeBinModule).catch(() => null)) as { resolveClaudeCommand?: () => string[] | null } | null;
+
+/** The claude argv when HIVE_CLAUDE_CMD is unset: the installed CLI, else `claude` on PATH. */
+export function defaultClaudeCommand(): string[] {
+  return claudeBin?.resolveClaudeCommand?.() ?? ['claude'];
+}
+
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['0', '1', 'true', 'false', '']).transform((v) => v === '1' || v === 'true');
 
@@ -22,6 +31,40 @@ export const ClaudeCommand = z
     }
   });
 
+/** `--permission-mode` choices of the pinned CLI; `default` means "pass none". */
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'auto', 'bypassPermissions', 'manual', 'dontAsk', 'plan'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+/** Tools granted when the settings name none: the sandbox is the boundary, as with container-based runners. */
+export const DEFAULT_ALLOWED_TOOLS = ['Bash', 'Read', 'Edit', 'Write', 'Glob', 'Grep', 'NotebookEdit', 'TodoWrite'];
+
+/** The settings fields of HarnessConfig when agent.nix's `hive` names none (for tests building a config by hand). */
+export const AGENT_SETTINGS_DEFAULTS: Pick<HarnessConfig, 'permissionMode' | 'allowedTools' | 'disallowedTools' | 'maxTurns' | 'appendSystemPrompt' | 'budgetUsd'> = {
+  permissionMode: 'acceptEdits',
+  allowedTools: DEFAULT_ALLOWED_TOOLS,
+  disallowedTools: [],
+  maxTurns: null,
+  appendSystemPrompt: '',
+  budgetUsd: null,
+};
+
+const jsonText = z.string().transform((raw, ctx) => {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
+
+/** A tool pattern as claude takes it, e.g. `Bash(git *)`; never flag-like, never multi-line. */
+const ToolPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s-][^\n\r]*$/, 'a tool pattern such as "Bash(git *)": no newline, not starting with - or a space');
+const ToolList = jsonText.pipe(z.array(ToolPattern).max(100, 'at most 100 tool patterns'));
+
 /** One extra MCP server entry as claude's `--mcp-config` expects it (stdio or url based). */
 export const McpServerEntry = z.record(z.string(), z.unknown());
 export const McpServers = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'server names: letters, digits, _ and -'), McpServerEntry);
@@ -38,23 +81,19 @@ const Env = z.object({
   HIVE_IS_MANAGER: flag.default(false),
   HIVE_MANAGER_NAME: z.string().refine(isValidAgentName, 'an agent name').default('hm1nd'),
   HIVE_MODEL: ModelName.default('sonnet'),
-  HIVE_MCP_SERVERS: z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(McpServers)
-    .optional(),
-  HIVE_CLAUDE_CMD: ClaudeCommand.default(['claude']),
+  HIVE_MCP_SERVERS: jsonText.pipe(McpServers).optional(),
+  HIVE_CLAUDE_CMD: ClaudeCommand.optional(),
+  HIVE_PERMISSION_MODE: z.enum(PERMISSION_MODES).default(AGENT_SETTINGS_DEFAULTS.permissionMode),
+  HIVE_ALLOWED_TOOLS: ToolList.optional(),
+  HIVE_DISALLOWED_TOOLS: ToolList.optional(),
+  HIVE_MAX_TURNS: z.coerce.number().int().min(1).max(1000).optional(),
+  HIVE_APPEND_SYSTEM_PROMPT: z.string().max(16 * 1024, 'at most 16 KiB').optional(),
+  HIVE_BUDGET_USD: z.coerce.number().nonnegative().finite().optional(),
   HIVE_BIND: z.string().min(1).default('127.0.0.1'),
   HIVE_BIND_TRIES: z.coerce.number().int().min(1).max(100).default(12),
   HIVE_BIND_RETRY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   HIVE_WORKDIR: z.string().min(1).optional(),
+  HIVE_DAEMON_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex (the sha256 of the daemon key)').optional(),
 });
 
 /** Everything the harness reads from its environment, parsed once at startup. */
@@ -73,8 +112,20 @@ export interface HarnessConfig {
   defaultModel: string;
   mcpServers: McpServers;
   claudeCommand: string[];
+  /** `hive.permissionMode`; `default` passes no `--permission-mode`. */
+  permissionMode: PermissionMode;
+  /** `hive.allowedTools` (default DEFAULT_ALLOWED_TOOLS); `mcp__hive` is granted on top, always. */
+  allowedTools: string[];
+  disallowedTools: string[];
+  maxTurns: number | null;
+  /** `hive.appendSystemPrompt`, added after the rendered hive prompt. */
+  appendSystemPrompt: string;
+  /** `hive.budgetUsd`: the daily (UTC) spend after which turns stop; null for none. */
+  budgetUsd: number | null;
   bindTries: number;
   bindRetryMs: number;
+  /** sha256 of the daemon's key for this agent: the only credential the page API and inbox take. */
+  daemonKeySha256: string | null;
 }
 
 /** Parses the harness environment; throws HarnessConfigError naming the first bad variable. */
@@ -104,8 +155,15 @@ export function parseHarnessEnv(env: NodeJS.ProcessEnv): HarnessConfig {
     managerName: e.HIVE_MANAGER_NAME,
     defaultModel: e.HIVE_MODEL,
     mcpServers: e.HIVE_MCP_SERVERS ?? {},
-    claudeCommand: e.HIVE_CLAUDE_CMD,
+    claudeCommand: e.HIVE_CLAUDE_CMD ?? defaultClaudeCommand(),
+    permissionMode: e.HIVE_PERMISSION_MODE,
+    allowedTools: e.HIVE_ALLOWED_TOOLS ?? AGENT_SETTINGS_DEFAULTS.allowedTools,
+    disallowedTools: e.HIVE_DISALLOWED_TOOLS ?? [],
+    maxTurns: e.HIVE_MAX_TURNS ?? null,
+    appendSystemPrompt: e.HIVE_APPEND_SYSTEM_PROMPT ?? '',
+    budgetUsd: e.HIVE_BUDGET_USD ?? null,
     bindTries: e.HIVE_BIND_TRIES,
     bindRetryMs: e.HIVE_BIND_RETRY_MS,
+    daemonKeySha256: e.HIVE_DAEMON_KEY_SHA256 ?? null,
   };
 }

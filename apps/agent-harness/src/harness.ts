@@ -1,19 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ChatEntry, HarnessState, InboxItem } from '@hive/protocol';
+import type { ChatEntry, HarnessState, HarnessUsageState, InboxItem } from '@hive/protocol';
+import { AgentApiClient } from './agent-api.js';
+import { effectivePermissionMode, type ClaudePermissions } from './claude.js';
 import type { HarnessConfig } from './config.js';
 import { History } from './history.js';
 import { FrameHub } from './hub.js';
 import { writeMcpConfig } from './mcp-config.js';
 import { ModelStore } from './model.js';
 import { SessionStore } from './session.js';
+import { renderSystemPrompt } from './system-prompt.js';
 import { TurnLoop } from './turn-loop.js';
+import { UsageLog } from './usage.js';
 
 /** Env handed to claude: the harness's own, minus the token (the MCP server gets it from its config file). */
-function claudeEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+function claudeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = { ...base };
   delete env.HIVE_TOKEN;
   return env;
+}
+
+/** The settings' grants as claude's flags take them, the permission mode checked against our uid. */
+function permissionsOf(config: HarnessConfig, log: Logger): ClaudePermissions {
+  const { mode, warning } = effectivePermissionMode(config.permissionMode, process.getuid?.() ?? null);
+  if (warning) log.warn({ permissionMode: config.permissionMode }, warning);
+  return { permissionMode: mode, allowedTools: config.allowedTools, disallowedTools: config.disallowedTools, maxTurns: config.maxTurns };
 }
 
 /** One agent's harness: model store, chat history, claude session, turn loop and page sockets, wired together. */
@@ -21,18 +32,23 @@ export class Harness {
   readonly models: ModelStore;
   readonly history: History;
   readonly session: SessionStore;
+  readonly usage: UsageLog;
   readonly loop: TurnLoop;
   readonly hub: FrameHub;
   readonly mcpConfig: string;
   /** The port actually bound (differs from config when it was 0). */
   port: number;
 
-  constructor(readonly config: HarnessConfig, readonly log: Logger) {
+  /** `opts.env` replaces the process env claude gets (tests point it at a scripted API). */
+  constructor(readonly config: HarnessConfig, readonly log: Logger, opts: { env?: NodeJS.ProcessEnv } = {}) {
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     this.port = config.port;
     this.models = new ModelStore(config.stateDir, config.defaultModel);
     this.history = new History(config.stateDir);
     this.session = new SessionStore(config.stateDir);
+    this.usage = new UsageLog(config.stateDir);
+    const daemon = config.daemonUrl ? new AgentApiClient({ daemonUrl: config.daemonUrl, token: config.token, timeoutMs: 10_000 }) : null;
+    const warn = (message: string) => log.warn(message);
     this.mcpConfig = writeMcpConfig({
       stateDir: config.stateDir,
       name: config.name,
@@ -46,18 +62,25 @@ export class Harness {
       history: this.history,
       models: this.models,
       session: this.session,
+      usage: this.usage,
       command: config.claudeCommand,
       mcpConfig: this.mcpConfig,
+      permissions: permissionsOf(config, log),
+      systemPrompt: renderSystemPrompt({ name: config.name, isManager: config.isManager, managerName: config.managerName, append: config.appendSystemPrompt }),
+      budgetUsd: config.budgetUsd,
       cwd: config.workDir,
-      env: claudeEnv(),
+      env: claudeEnv(opts.env ?? process.env),
       emit: (frame) => this.hub.broadcast(frame),
       onStateChange: () => this.#pushState(),
+      // Reports are fire-and-forget: a slow or absent daemon never holds up the next turn.
+      onActivity: (activity) => void daemon?.report('activity', { activity }, warn),
+      onTurnReport: (report) => void daemon?.report('turn_report', report, warn),
       log,
     });
   }
 
-  /** What `GET /api/state` answers. */
-  state(): HarnessState {
+  /** What `GET /api/state` answers: HarnessState plus activity and today's usage. */
+  state(): HarnessState & HarnessUsageState {
     return {
       name: this.config.name,
       label: this.config.label,
@@ -68,11 +91,14 @@ export class Harness {
       port: this.port,
       queue: this.loop.queued,
       dashboard_port: this.config.dashboardPort,
+      activity: this.loop.activity,
+      usage_today: this.usage.today(),
+      budget_usd: this.config.budgetUsd,
     };
   }
 
   /** Validates and persists a model override; the next turn uses it. */
-  setModel(raw: unknown): HarnessState {
+  setModel(raw: unknown): HarnessState & HarnessUsageState {
     const model = this.models.set(raw);
     this.log.info({ model }, 'model changed');
     this.#pushState();

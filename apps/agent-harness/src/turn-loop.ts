@@ -1,25 +1,35 @@
 import type { Logger } from 'pino';
-import type { ChatEntry, HarnessFrame, InboxItem } from '@hive/protocol';
-import { runClaude } from './claude.js';
+import type { ChatEntry, HarnessActivity, HarnessFrame, InboxItem, TurnReportBody } from '@hive/protocol';
+import { runClaude, type ClaudePermissions } from './claude.js';
 import type { History } from './history.js';
 import type { ModelStore } from './model.js';
 import { inboxRole, promptFor } from './prompt.js';
 import type { SessionStore } from './session.js';
-import type { StreamEvent } from './stream-json.js';
+import { budgetLine, formatUsageLine, usageRecordOf, type UsageLog } from './usage.js';
 
 export interface TurnLoopOptions {
   history: History;
   models: ModelStore;
   session: SessionStore;
+  usage: UsageLog;
   /** The claude command as an argv prefix. */
   command: string[];
   mcpConfig: string;
+  permissions: ClaudePermissions;
+  /** Appended to claude's system prompt on every turn. */
+  systemPrompt: string;
+  /** Daily (UTC) spend after which turns are not run; null for no cap. */
+  budgetUsd: number | null;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Sends a frame to every open page. */
   emit: (frame: HarnessFrame) => void;
-  /** Called when busy or the queue length changes. */
+  /** Called when busy, the queue length or the activity changes. */
   onStateChange: () => void;
+  /** Called when the activity changes (idle → working → idle or error). */
+  onActivity?: (activity: HarnessActivity) => void;
+  /** Called once per turn with its usage, also for a turn the budget stopped. */
+  onTurnReport?: (report: TurnReportBody) => void;
   log: Logger;
 }
 
@@ -28,13 +38,14 @@ interface Pending {
   turn: number;
 }
 
-/** One claude turn per inbox item, strictly one at a time; a failed turn is logged and the loop goes on. */
+/** One claude turn per inbox item, strictly one at a time; a failed turn is logged and the loop goes on; each turn's usage is recorded. */
 export class TurnLoop {
   #queue: Pending[] = [];
   #running: { turn: number; abort: AbortController } | null = null;
   #lastTurn: number;
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
+  #activity: HarnessActivity = 'idle';
 
   constructor(private readonly o: TurnLoopOptions) {
     this.#lastTurn = o.history.lastTurn();
@@ -42,6 +53,18 @@ export class TurnLoop {
 
   get busy(): boolean {
     return this.#running !== null;
+  }
+
+  /** idle, working, or error (the last turn failed or was not run); never what the model says. */
+  get activity(): HarnessActivity {
+    return this.#activity;
+  }
+
+  #setActivity(a: HarnessActivity): void {
+    if (a === this.#activity) return;
+    this.#activity = a;
+    this.o.onActivity?.(a);
+    this.o.onStateChange();
   }
 
   /** Items waiting behind the running turn. */
@@ -104,6 +127,7 @@ export class TurnLoop {
         // A bug here must not stop the loop: show it as the turn's error.
         this.o.log.error({ err, turn: next.turn }, 'turn crashed');
         this.#record({ role: 'error', text: `turn ${next.turn} crashed: ${(err as Error).message}`, turn: next.turn });
+        this.#setActivity('error');
       } finally {
         this.#running = null;
         this.o.onStateChange();
@@ -114,69 +138,55 @@ export class TurnLoop {
   async #runTurn({ item, turn }: Pending, signal: AbortSignal): Promise<void> {
     // Read the model now, at the start of this turn, so a flip lands on the next invocation.
     const model = this.o.models.current();
+    const budget = this.o.budgetUsd;
+    const spent = this.o.usage.today().cost_usd;
+    if (budget !== null && spent >= budget) {
+      const line = budgetLine(budget, spent);
+      this.#record({ role: 'error', text: line, turn });
+      this.#setActivity('error');
+      this.o.log.warn({ turn, budget, spent }, 'turn not run: daily budget reached');
+      this.o.onTurnReport?.({ ...usageRecordOf({ turn, ok: false, model, result: null }), error: line, budget_exceeded: true });
+      return;
+    }
+    this.#setActivity('working');
     const sessionId = this.o.session.get();
     this.o.log.info({ turn, model, kind: item.kind, from: item.from, resume: sessionId !== null }, 'turn started');
-    const parts: string[] = [];
-    let streamed = '';
-    let sawSession = false;
-    let result: { text: string; isError: boolean } | null = null;
-    const delta = (text: string) => this.o.emit({ kind: 'delta', turn, text });
-    const onEvent = (ev: StreamEvent) => {
-      switch (ev.kind) {
-        case 'session':
-          sawSession = true;
-          this.o.session.set(ev.id);
-          break;
-        case 'delta':
-          if (!streamed && parts.length) delta('\n\n');
-          streamed += ev.text;
-          delta(ev.text);
-          break;
-        case 'message':
-          // With partial messages on, the full message repeats what was already streamed.
-          if (!streamed) delta(parts.length ? `\n\n${ev.text}` : ev.text);
-          parts.push(ev.text);
-          streamed = '';
-          break;
-        case 'tool':
-          this.#record({ role: 'tool', text: `${ev.name} ${JSON.stringify(ev.input ?? {}).slice(0, 2000)}`, turn });
-          break;
-        case 'result':
-          result = ev;
-          break;
-      }
-    };
     const outcome = await runClaude({
       command: this.o.command,
       prompt: promptFor(item),
       model,
       mcpConfig: this.o.mcpConfig,
       sessionId,
+      permissions: this.o.permissions,
+      systemPrompt: this.o.systemPrompt,
       cwd: this.o.cwd,
       env: this.o.env,
       signal,
-      onEvent,
+      onSession: (id) => this.o.session.set(id),
+      onText: (text) => this.o.emit({ kind: 'delta', turn, text }),
+      onTool: (name, input) => this.#record({ role: 'tool', text: `${name} ${JSON.stringify(input ?? {}).slice(0, 2000)}`, turn }),
     });
-    const finalResult = result as { text: string; isError: boolean } | null;
-    const text = [...parts, streamed].filter(Boolean).join('\n\n') || (finalResult?.isError ? '' : finalResult?.text ?? '');
-    if (outcome.ok && !finalResult?.isError) {
-      this.#record({ role: 'agent', text: text || '(no reply)', turn });
-      this.o.log.info({ turn }, 'turn finished');
-      return;
-    }
-    if (text) this.#record({ role: 'agent', text, turn });
-    if (!outcome.ok && outcome.cancelled) {
+    const ok = outcome.status === 'ok';
+    if (ok) this.#record({ role: 'agent', text: outcome.text || '(no reply)', turn });
+    else if (outcome.text) this.#record({ role: 'agent', text: outcome.text, turn });
+    let error = outcome.error;
+    if (outcome.status === 'cancelled') {
       this.#record({ role: 'system', text: `turn ${turn} cancelled`, turn });
-      this.o.log.info({ turn }, 'turn cancelled');
-      return;
+      error = null;
+    } else if (!ok) {
+      if (sessionId && !outcome.sawSession) {
+        // The resumed session may be gone: start a fresh one next turn instead of failing forever.
+        this.o.session.clear();
+        error += ' (the claude session was reset for the next turn)';
+      }
+      this.#record({ role: 'error', text: error ?? 'turn failed', turn });
     }
-    let message = outcome.ok ? `claude reported an error: ${finalResult?.text || 'no detail'}` : outcome.message;
-    if (!outcome.ok && sessionId && !sawSession) {
-      // The resumed session may be gone: start a fresh one next turn instead of failing forever.
-      this.o.session.clear();
-      message += ' (the claude session was reset for the next turn)';
-    }
-    this.#record({ role: 'error', text: message, turn });
-    this.o.log.warn({ turn, error: message }, 'turn failed');
+    const record = usageRecordOf({ turn, ok, model, result: outcome.result });
+    this.o.usage.append(record);
+    if (outcome.result) this.#record({ role: 'system', text: formatUsageLine(record), turn });
+    this.o.onTurnReport?.({ ...record, error: error ?? null });
+    this.#setActivity(ok || outcome.status === 'cancelled' ? 'idle' : 'error');
+    if (ok) this.o.log.info({ turn, cost_usd: record.cost_usd }, 'turn finished');
+    else this.o.log.warn({ turn, status: outcome.status, error }, 'turn did not finish');
   }
 }
