@@ -17,6 +17,10 @@ export const EventType = z.enum([
   'QuestionAsked',
   'QuestionAnswered',
   'Message',
+  /** An agent's daily `hive.budgetUsd` is spent: its turns stop until the next UTC day. */
+  'BudgetExceeded',
+  /** An agent's activity changed (idle, working, error). */
+  'AgentActivity',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { setCookie, deleteCookie } from 'hono/cookie';
 import {
+  ActivityBody,
   AnswerBody,
   LoginBody,
+  TurnReportBody,
   AskOperatorBody,
   DenyBody,
   RequestApplyCommitBody,
@@ -52,10 +54,15 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   });
   agentApi.use(
     '*',
-    audited(hive.ctx.store, async (c) => ({
-      action: `agent.${c.req.path.split('/').pop()}`,
+    audited(hive.ctx.store, async (c) => {
+      const call = c.req.path.split('/').pop();
+      // Bookkeeping the harness sends on every turn is not a decision.
+      if (call === 'activity' || call === 'turn_report') return null;
+      return {
+      action: `agent.${call}`,
       target: (await bodyField(c, 'name')) ?? (await bodyField(c, 'to')),
-    })),
+      };
+    }),
   );
   agentApi.post('/request_init_config', async (c) => {
     const b = await jsonBody(c, RequestInitConfigBody);
@@ -69,6 +76,14 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   agentApi.post('/send_message', async (c) => {
     const b = await jsonBody(c, SendMessageBody);
     return c.json(hive.sendMessage(c.get('agent'), b.to, b.text));
+  });
+  agentApi.post('/turn_report', async (c) => {
+    hive.usage.recordTurn(c.get('agent'), await jsonBody(c, TurnReportBody));
+    return c.json({ ok: true });
+  });
+  agentApi.post('/activity', async (c) => {
+    hive.usage.setActivity(c.get('agent'), (await jsonBody(c, ActivityBody)).activity);
+    return c.json({ ok: true });
   });
   app.route('/api/agent', agentApi);
 

@@ -15,6 +15,7 @@ import { KeyedMutex } from './locks.js';
 import { AgentTokens } from './tokens.js';
 import { AgentKeys, OperatorAuth } from './secrets.js';
 import { InboxDelivery } from './inbox.js';
+import { AgentUsageBook } from './usage.js';
 import { runtimeAgent, type FaultStep, type HiveContext } from './context.js';
 import * as lifecycle from './lifecycle.js';
 import * as approvals from './approvals.js';
@@ -38,6 +39,7 @@ export interface HiveOptions {
 export class Hive {
   readonly ctx: HiveContext;
   readonly inbox: InboxDelivery;
+  readonly usage: AgentUsageBook;
   private url = '';
   private unlock: () => void;
 
@@ -77,6 +79,7 @@ export class Hive {
       },
     };
     this.inbox = new InboxDelivery(this.ctx);
+    this.usage = new AgentUsageBook(this.ctx);
     this.ctx.bus.subscribe((e) => this.inbox.onEvent(e));
     runtime.onCrash((name, info) => {
       if (!store.getAgent(name)) return;
@@ -172,6 +175,9 @@ export class Hive {
   state(): HiveState {
     const { store, ports, config } = this.ctx;
     const rows = store.listAgents();
+    const usageOf = this.usage.usage();
+    const questions = store.listQuestions(100);
+    const asking = new Set(questions.filter((q) => !q.answered).map((q) => q.agent));
     return {
       agents: rows.map((a) => {
         const port = agentWebPort(a.name, ports);
@@ -185,6 +191,8 @@ export class Hive {
           url: `${this.url}/agents/${a.name}/`,
           is_manager: a.name === config.managerName,
           container: containerName(a.name),
+          usage: usageOf(a.name),
+          activity: this.usage.activityOf(a.name, { status: a.status, openQuestion: asking.has(a.name) }),
         };
       }),
       approvals: store.listApprovals({ limit: 200 }),
@@ -192,7 +200,7 @@ export class Hive {
         rows.map((a) => a.name),
         ports,
       ),
-      questions: store.listQuestions(100),
+      questions,
       messages: store.listMessages(50),
       manager: config.managerName,
       runtime: config.runtime,
