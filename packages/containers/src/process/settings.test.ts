@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, initRepo, snapshotTree, tempDir } from '@hive/testkit';
 import { BuildError } from '../errors.js';
-import { EMPTY_SETTINGS, checkBuild, readHiveSettings } from './settings.js';
+import { PROPOSAL_DIR, buildBwrapArgs, buildSandbox } from './build-sandbox.js';
+import { EMPTY_SETTINGS, PERMISSION_MODES, checkBuild, readHiveSettings, validateSettings } from './settings.js';
 
 const module = (hive: string, extra = '') => `{ config, lib, pkgs, ... }: {
   ${extra}
@@ -124,5 +126,167 @@ describe('checkBuild', () => {
     writeFileSync(path.join(dir, 'agent.nix'), module('{ }'));
     writeFileSync(path.join(dir, 'other.nix'), '{ x = ; }\n');
     expect((await buildError(checkBuild(dir))).stderr).toContain('other.nix');
+  });
+});
+
+describe('hive settings for the agent engine', () => {
+  it('reads permissionMode, tool lists, maxTurns, appendSystemPrompt and budgetUsd', async () => {
+    const dir = await applied({
+      'agent.nix': module(
+        '{ permissionMode = "acceptEdits"; allowedTools = [ "Bash(git:*)" "Edit" ]; disallowedTools = [ "WebFetch" ]; maxTurns = 40; appendSystemPrompt = "be brief"; budgetUsd = 2.5; }',
+      ),
+    });
+    expect(await readHiveSettings(dir)).toEqual({
+      ...EMPTY_SETTINGS,
+      permissionMode: 'acceptEdits',
+      allowedTools: ['Bash(git:*)', 'Edit'],
+      disallowedTools: ['WebFetch'],
+      maxTurns: 40,
+      appendSystemPrompt: 'be brief',
+      budgetUsd: 2.5,
+    });
+  });
+
+  it('accepts every permission mode the claude CLI offers, and a zero budget', () => {
+    for (const mode of PERMISSION_MODES) expect(validateSettings({ permissionMode: mode }).permissionMode).toBe(mode);
+    expect(validateSettings({ budgetUsd: 0, maxTurns: 1000 })).toMatchObject({ budgetUsd: 0, maxTurns: 1000 });
+  });
+
+  it.each([
+    [{ permissionMode: 'yolo' }, /hive\.permissionMode must be one of default, manual, acceptEdits/],
+    [{ permissionMode: 3 }, /hive\.permissionMode must be a string/],
+    [{ allowedTools: 'Bash' }, /hive\.allowedTools must be a list of tool patterns/],
+    [{ allowedTools: ['Bash', 'Edit\nRead'] }, /hive\.allowedTools\[1\] must be a tool pattern of 1–200 characters on one line/],
+    [{ disallowedTools: [''] }, /hive\.disallowedTools\[0\] must be a tool pattern/],
+    [{ disallowedTools: ['x'.repeat(201)] }, /hive\.disallowedTools\[0\] must be a tool pattern of 1–200/],
+    [{ allowedTools: Array.from({ length: 101 }, (_, i) => `T${i}`) }, /hive\.allowedTools has 101 entries, at most 100/],
+    [{ maxTurns: 0 }, /hive\.maxTurns must be a whole number from 1 to 1000, got 0/],
+    [{ maxTurns: 1001 }, /hive\.maxTurns must be a whole number from 1 to 1000/],
+    [{ maxTurns: 2.5 }, /hive\.maxTurns must be a whole number/],
+    [{ appendSystemPrompt: 'é'.repeat(8193) }, /hive\.appendSystemPrompt is 16386 bytes, at most 16384 \(16 KiB\)/],
+    [{ budgetUsd: -1 }, /hive\.budgetUsd must be a number of dollars per day, 0 or more, got -1/],
+    [{ budgetUsd: '5' }, /hive\.budgetUsd must be a number/],
+  ])('fails the build on a bad hive value (case %#)', (hive, message) => {
+    let err: unknown;
+    try {
+      validateSettings(hive);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as BuildError).message).toMatch(/^error: agent\.nix: hive\./);
+    expect((err as BuildError).message).toMatch(message);
+  });
+
+  it('fails the build with a bad value evaluated from agent.nix itself', async () => {
+    const dir = await applied({ 'agent.nix': module('{ maxTurns = 5000; }') });
+    expect((await buildError(checkBuild(dir))).message).toBe('error: agent.nix: hive.maxTurns must be a whole number from 1 to 1000, got 5000');
+  });
+});
+
+describe('builds see only the proposal', () => {
+  const SECRET = 'tok-7f3a9c-not-for-agents';
+
+  /** A state root with another agent's token beside the applied tree, as on a real host. */
+  async function hostWithSecret(files: Record<string, string>) {
+    const root = tempDir('hive-build-root-');
+    const tokenFile = path.join(root, 'state', 'other', 'token');
+    mkdirSync(path.dirname(tokenFile), { recursive: true });
+    writeFileSync(tokenFile, `${SECRET}\n`, { mode: 0o600 });
+    const dir = path.join(root, 'applied', 'coder');
+    mkdirSync(dir, { recursive: true });
+    await initRepo(dir);
+    await commitFiles(dir, files, 'config');
+    return { root, dir, tokenFile };
+  }
+
+  async function withSymlink(dir: string, name: string, target: string) {
+    symlinkSync(target, path.join(dir, name));
+    await commitFiles(dir, {}, `link ${name}`);
+  }
+
+  const modes = [
+    ['bwrap', undefined],
+    ['no sandbox', { bwrap: null }],
+  ] as const;
+
+  it.each(modes)('keeps a symlinked secret out of the failed build (%s)', async (_, sandbox) => {
+    const { dir, tokenFile } = await hostWithSecret({ 'agent.nix': module('{ model = "m"; }') });
+    await withSymlink(dir, 'notes.nix', '../../state/other/token');
+    await withSymlink(dir, 'abs.nix', tokenFile);
+    const e = await buildError(checkBuild(dir, { sandbox }));
+    expect(e.stderr).toMatch(/error:/);
+    expect(e.stderr).not.toContain(SECRET);
+    expect(e.message).not.toContain(SECRET);
+  });
+
+  it.each(modes)('keeps a secret that agent.nix imports by symlink out of the failed settings read (%s)', async (_, sandbox) => {
+    const { dir } = await hostWithSecret({ 'agent.nix': module('{ model = import ./notes.nix; }') });
+    await withSymlink(dir, 'notes.nix', '../../state/other/token');
+    const e = await buildError(readHiveSettings(dir, { sandbox }));
+    expect(`${e.message}\n${e.stderr}`).not.toContain(SECRET);
+  });
+
+  it.each(modes)('refuses an absolute import and a readFile of host paths without their content (%s)', async (_, sandbox) => {
+    const { dir, tokenFile } = await hostWithSecret({ 'agent.nix': module('{ }') });
+    await commitFiles(dir, { 'agent.nix': module(`{ model = builtins.readFile ${tokenFile}; }`) });
+    const read = await buildError(readHiveSettings(dir, { sandbox }));
+    expect(read.stderr).toMatch(/forbidden in restricted mode|No such file/);
+    expect(read.stderr).not.toContain(SECRET);
+
+    await commitFiles(dir, { 'agent.nix': module('{ env.PASSWD = builtins.readFile /etc/passwd; }') });
+    const passwd = await buildError(readHiveSettings(dir, { sandbox }));
+    expect(passwd.stderr).toMatch(/access to absolute path '\/etc\/passwd' is forbidden in restricted mode/);
+    expect(passwd.stderr).not.toContain('root:x:0:0');
+
+    await commitFiles(dir, { 'agent.nix': 'import /etc/os-release\n' });
+    const imported = await buildError(checkBuild(dir, { sandbox }));
+    expect(imported.stderr).toMatch(/forbidden in restricted mode/);
+    expect(imported.stderr).not.toMatch(/PRETTY_NAME|VERSION_ID/);
+  });
+
+  it.each(modes)('gives nix none of the daemon\'s env (%s)', async (_, sandbox) => {
+    process.env.HIVE_TEST_DAEMON_SECRET = SECRET;
+    try {
+      const { dir } = await hostWithSecret({ 'agent.nix': module('{ env.LEAK = builtins.getEnv "HIVE_TEST_DAEMON_SECRET"; }') });
+      expect((await readHiveSettings(dir, { sandbox })).env).toEqual({ LEAK: '' });
+    } finally {
+      delete process.env.HIVE_TEST_DAEMON_SECRET;
+    }
+  });
+
+  it('names files as /proposal/… in a sandboxed build\'s error, never the host path', async () => {
+    const { dir } = await hostWithSecret({ 'agent.nix': module('{ }'), 'modules/broken.nix': '{ x = ; }\n' });
+    const e = await buildError(checkBuild(dir));
+    expect(e.stderr).toContain(`${PROPOSAL_DIR}/modules/broken.nix`);
+    expect(e.stderr).not.toContain(dir);
+  });
+
+  it('runs as the agent uid with no capabilities, no network, no host env and nothing of the host but /usr and the tree', async () => {
+    const { root, dir } = await hostWithSecret({ 'agent.nix': module('{ }') });
+    const bwrap = buildSandbox().bwrap;
+    expect(bwrap, 'bubblewrap is installed by scripts/setup.sh').not.toBeNull();
+    const args = buildBwrapArgs({ tree: dir, nixBin: '/usr/bin/nix-instantiate', nixRoot: '/usr' });
+    expect(args.at(-1)).toBe('/usr/bin/nix-instantiate');
+    const probe = [
+      'echo "uid=$(id -u)"',
+      'grep CapEff /proc/self/status',
+      'ls /etc >/dev/null 2>&1 && echo etc=visible || echo etc=absent',
+      `ls ${root} >/dev/null 2>&1 && echo root=visible || echo root=absent`,
+      'touch /proposal/x 2>/dev/null && echo proposal=writable || echo proposal=readonly',
+      'cat /proposal/agent.nix >/dev/null && echo tree=readable',
+      'echo "netdevs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" " ")"',
+      'env | sort | tr "\\n" " "',
+    ].join('; ');
+    const r = await execa(bwrap!, [...args.slice(0, -1), '/bin/sh', '-c', probe], { env: { HIVE_TEST_DAEMON_SECRET: SECRET }, reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('uid=1000');
+    expect(r.stdout).toMatch(/CapEff:\s+0000000000000000/);
+    expect(r.stdout).toContain('etc=absent');
+    expect(r.stdout).toContain('root=absent');
+    expect(r.stdout).toContain('proposal=readonly');
+    expect(r.stdout).toContain('tree=readable');
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.stdout).toContain('netdevs=lo ');
   });
 });
