@@ -30,6 +30,7 @@ export interface DaemonStandIn {
 
 export async function startDaemonStandIn(): Promise<DaemonStandIn> {
   const calls: DaemonCall[] = [];
+  let questions = 0;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -41,7 +42,7 @@ export async function startDaemonStandIn(): Promise<DaemonStandIn> {
         // recorded as {}
       }
       calls.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
-      const answer = req.url === '/api/agent/ask_operator' ? { question_id: calls.length } : { ok: true };
+      const answer = req.url === '/api/agent/ask_operator' ? { question_id: ++questions } : { ok: true };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer));
     });
