@@ -6,6 +6,7 @@ import type { Approval, ApprovalDiff, AuditEntry, HiveState } from '@hive/protoc
 import { validateAgentName } from '@hive/core';
 import { ConfigError, defaultStateDir, loadConfig } from './config.js';
 import { findOperatorToken, HiveClient, HiveClientError } from './client.js';
+import { preflight } from './preflight.js';
 
 const program = new Command('hive')
   .description('hyperhive: a control plane for Claude-driven agents')
@@ -55,9 +56,19 @@ program
   .addOption(new Option('--runtime <kind>', 'container runtime (env HIVE_RUNTIME)').choices(['process', 'nixos']))
   .option('--port <n>', 'dashboard port (env HIVE_DASHBOARD_PORT, default 7777)')
   .option('--bind <addr>', 'listen address (env HIVE_BIND, default 127.0.0.1)')
+  .option('--no-sandbox', 'run agents without bubblewrap, with the daemon\'s uid (only for trusted agents; env HIVE_SANDBOX=none)')
   .action(
-    act(async (o: { state?: string; runtime?: string; port?: string; bind?: string }) => {
-      const config = loadConfig(process.env, { stateDir: o.state ?? program.opts().state, runtime: o.runtime, dashboardPort: o.port, bind: o.bind });
+    act(async (o: { state?: string; runtime?: string; port?: string; bind?: string; sandbox?: boolean }) => {
+      const config = loadConfig(process.env, {
+        stateDir: o.state ?? program.opts().state,
+        runtime: o.runtime,
+        dashboardPort: o.port,
+        bind: o.bind,
+        sandbox: o.sandbox === false ? 'none' : undefined,
+      });
+      const checks = preflight(config);
+      for (const line of [...checks.fatal, ...checks.warn]) process.stderr.write(`hive: ${line}\n`);
+      if (checks.fatal.length) process.exit(2);
       const { startDaemon } = await import('./server.js');
       process.stderr.write(`hive: starting (state ${config.stateDir}, runtime ${config.runtime})…\n`);
       const d = await startDaemon(config);

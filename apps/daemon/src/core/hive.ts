@@ -220,5 +220,8 @@ function makeRuntime(config: DaemonConfig, root: string, log: Logger): Container
       stateRoot: root,
     });
   const harnessCommand = config.harnessCommand ? (JSON.parse(config.harnessCommand) as string[]) : defaultHarnessCommand();
-  return new ProcessRuntime({ stateRoot: root, harnessCommand, sandbox: config.sandbox, log: (msg) => log.info(msg) });
+  // Asking for no sandbox (HIVE_SANDBOX=none, hive up --no-sandbox) is the operator's explicit consent to root agents; auto never is.
+  const unsandboxed = config.sandbox === 'none';
+  if (unsandboxed) log.warn('sandbox none: agents run with the daemon\'s uid and see the whole host — only for trusted agents');
+  return new ProcessRuntime({ stateRoot: root, harnessCommand, sandbox: config.sandbox, allowUnsandboxedRoot: unsandboxed, log: (msg) => log.info(msg) });
 }
