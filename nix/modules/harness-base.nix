@@ -87,11 +87,25 @@ in
       description = "Default claude model; the chat page's `/model` override wins until cleared.";
     };
 
+    claudePackage = mkOption {
+      type = types.package;
+      default = pkgs.claude-code;
+      defaultText = lib.literalExpression "pkgs.claude-code";
+      description = "The Claude Code CLI that drives this agent (one headless turn per inbox item).";
+    };
+
     claudeCommand = mkOption {
       type = types.str;
-      default = "claude";
+      default = "${cfg.claudePackage}/bin/claude";
+      defaultText = lib.literalExpression ''"''${config.hive.claudePackage}/bin/claude"'';
       example = "[\"node\",\"/opt/claude/cli.js\"]";
-      description = "The claude CLI the harness runs once per turn (looked up in the service PATH), or a JSON argv array.";
+      description = "The claude CLI the harness runs once per turn, or a JSON argv array.";
+    };
+
+    user = mkOption {
+      type = types.str;
+      default = "agent";
+      description = "The unprivileged user the harness and every claude turn run as (never root, no capabilities).";
     };
 
     env = mkOption {
@@ -127,6 +141,15 @@ in
       };
     };
 
+    # The agent is hostile by assumption: it gets its own uid, no capabilities, and owns only its home.
+    users.groups.${cfg.user} = { };
+    users.users.${cfg.user} = {
+      isSystemUser = true;
+      uid = mkDefault 1000;
+      group = cfg.user;
+      home = cfg.stateDir;
+    };
+
     systemd.services.hive-harness = {
       description = "hyperhive agent harness for ${cfg.name}";
       wantedBy = [ "multi-user.target" ];
@@ -151,7 +174,14 @@ in
       # The harness retries its own bind; systemd keeps restarting it after that.
       startLimitIntervalSec = 0;
       serviceConfig = {
+        # `+`: runs as root before the drop, so the agent owns the home the host bound in (the token stays 0600).
+        ExecStartPre = "+${pkgs.coreutils}/bin/chown ${cfg.user}:${cfg.user} ${cfg.stateDir} ${cfg.stateDir}/token";
         ExecStart = "${startHarness}";
+        User = cfg.user;
+        Group = cfg.user;
+        NoNewPrivileges = true;
+        CapabilityBoundingSet = "";
+        AmbientCapabilities = "";
         WorkingDirectory = cfg.stateDir;
         Restart = "on-failure";
         RestartSec = "5s";

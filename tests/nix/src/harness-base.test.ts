@@ -53,6 +53,18 @@ describe('harness-base.nix', () => {
     expect(svc.serviceConfig.Restart).toBe('on-failure');
   });
 
+  it('runs as the unprivileged agent user with no capabilities, and Claude Code from claudePackage by default', async () => {
+    const svc = await service([harnessBase, template, identity({ name: 'coder', port: 8202 })]);
+    expect(svc.serviceConfig).toMatchObject({ User: 'agent', Group: 'agent', NoNewPrivileges: true, CapabilityBoundingSet: '', AmbientCapabilities: '' });
+    expect(svc.serviceConfig.ExecStartPre).toMatch(/^\+\/nix\/store\/\S+-coreutils\/bin\/chown agent:agent \/state \/state\/token$/);
+    expect(svc.environment.HIVE_CLAUDE_CMD).toBe('/nix/store/00000000000000000000000000000000-claude-code-2.1.332/bin/claude');
+    const users = await evalModules<{ uid: number; isSystemUser: boolean; home: string }>(
+      [harnessBase, identity({ name: 'coder', port: 8202 })],
+      'r: { inherit (r.config.users.users.agent) uid isSystemUser home; }',
+    );
+    expect(users).toEqual({ uid: 1000, isSystemUser: true, home: '/state' });
+  });
+
   it('takes the model, env and MCP servers from the seeded agent.nix template', async () => {
     const svc = await service([harnessBase, template, identity({ name: 'coder', port: 8202 })]);
     expect(svc.environment.HIVE_MODEL).toBe('sonnet');
