@@ -109,6 +109,14 @@ describe('the real claude CLI against the scripted API', () => {
     expect(req).toMatchObject({ model: MODEL, stream: true, lastUserText: 'say hi please', ruleIndex: 0, status: 200 });
     expect(req!.toolNames).toContain('Bash');
     expect(req!.headers['user-agent']).toMatch(/^claude-cli\/2\.1\.332/);
+    expect(api!.requests.map((r) => r.kind)).toEqual(['messages']); // the offline env: nothing but the Messages call
+  });
+
+  it('gets a 200 for the HEAD /api/hello probe claude sends when nonessential traffic is on', async () => {
+    const run = await runAgainst([], baseArgs('hi'), { env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '' } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const probe = api!.requests.find((r) => r.path === '/api/hello');
+    expect(probe).toMatchObject({ method: 'HEAD', kind: 'probe', status: 200 });
   });
 
   it("ends the default model's requests with a system-role message, and still matches the last user text", async () => {

@@ -52,12 +52,10 @@ export function claudeOfflineEnv(opts: { apiUrl: string; home: string; extra?: R
     HOME: opts.home,
     ANTHROPIC_BASE_URL: opts.apiUrl,
     ANTHROPIC_API_KEY: 'sk-ant-scripted-test',
+    // Also turns off the autoupdater, telemetry, error reporting and the HEAD /api/hello probe.
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     // 0 retries: an error reply ends the turn at once instead of after ~10 backed-off attempts.
     CLAUDE_CODE_MAX_RETRIES: '0',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_TELEMETRY: '1',
     ...opts.extra,
   };
 }

@@ -44,7 +44,8 @@ export function requestKind(method: string, path: string): RequestKind {
   if (method === 'POST' && p === '/v1/messages') return 'messages';
   if (method === 'POST' && p === '/v1/messages/count_tokens') return 'count_tokens';
   if (method === 'GET' && /^\/v1\/models(\/[^/]+)?$/.test(p)) return 'models';
-  if ((method === 'HEAD' || method === 'GET') && (p === '/' || p === '/v1')) return 'probe';
+  // claude HEADs /api/hello to check connectivity unless CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC is set.
+  if ((method === 'HEAD' || method === 'GET') && (p === '/' || p === '/v1' || p === '/api/hello')) return 'probe';
   return 'unknown';
 }
 

@@ -154,7 +154,7 @@ describe('startScriptedApi', () => {
     const models = (await (await fetch(api!.url + '/v1/models')).json()) as any;
     expect(models.data.length).toBeGreaterThan(0);
     expect(((await (await fetch(api!.url + '/v1/models/claude-x')).json()) as any).id).toBe('claude-x');
-    expect((await fetch(api!.url + '/', { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(api!.url + '/api/hello', { method: 'HEAD' })).status).toBe(200);
     const missing = await fetch(api!.url + '/v1/complete', { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.type).toBe('not_found_error');
