@@ -31,7 +31,7 @@ export {
 } from './process/settings.js';
 export { buildSandbox, buildBwrapArgs, PROPOSAL_DIR, type BuildSandbox } from './process/build-sandbox.js';
 /** bwrap layout of the process runtime (same binds as nspawn): the agent's fixed non-root uid, no capabilities. */
-export { agentMounts, bwrapArgs, isolationArgs, type Mount, type SandboxMode } from './process/sandbox.js';
+export { agentMounts, bwrapArgs, isolationArgs, findExecutable, type Mount, type SandboxMode } from './process/sandbox.js';
 export { AGENT_UID, AGENT_GID, AGENT_USER, writeSandboxIdentity, type SandboxIdentity } from './process/identity.js';
 /** What a harness gets from the daemon's env, and the HIVE_* variables carrying its settings. */
 export { INHERITED_ENV, INHERITED_ENV_PREFIXES, settingsEnv } from './process/agent-env.js';
