@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
@@ -52,6 +53,36 @@ export function unreadableEntries(roots: string[]): { dirs: string[]; files: str
   const key = roots.join('\0');
   const hit = hiddenCache.get(key);
   if (hit) return hit;
+  const out = findUnreadable(roots) ?? walkUnreadable(roots);
+  hiddenCache.set(key, out);
+  return out;
+}
+
+/** GNU find does the walk about twice as fast as node; null when there is no GNU find. */
+function findUnreadable(roots: string[]): { dirs: string[]; files: string[] } | null {
+  const existing = roots.filter((r) => existsSync(r));
+  if (existing.length === 0) return { dirs: [], files: [] };
+  const prune = NO_SCAN.flatMap((p, i) => [...(i ? ['-o'] : []), '-path', p]);
+  let text: string;
+  try {
+    text = execFileSync(
+      'find',
+      [...existing, '(', ...prune, ')', '-prune', '-o', '-type', 'l', '-o',
+        '(', '-type', 'd', '!', '-perm', '-o=rx', '-printf', 'd %p\\0', '-prune', ')', '-o',
+        '(', '!', '-type', 'd', '!', '-perm', '-o=r', '-printf', 'f %p\\0', ')'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 },
+    );
+  } catch (e) {
+    // Exit 1 with output is a vanished file mid-walk; no output means no usable find.
+    text = String((e as { stdout?: unknown }).stdout ?? '');
+    if (!text) return null;
+  }
+  const out = { dirs: [] as string[], files: [] as string[] };
+  for (const rec of text.split('\0').filter(Boolean)) (rec.startsWith('d ') ? out.dirs : out.files).push(rec.slice(2));
+  return out;
+}
+
+function walkUnreadable(roots: string[]): { dirs: string[]; files: string[] } {
   const out = { dirs: [] as string[], files: [] as string[] };
   const visit = (p: string) => {
     if (covered(p, NO_SCAN)) return;
@@ -74,7 +105,6 @@ export function unreadableEntries(roots: string[]): { dirs: string[]; files: str
     } else if ((st.mode & 0o004) === 0) out.files.push(p);
   };
   for (const r of roots) visit(r);
-  hiddenCache.set(key, out);
   return out;
 }
 
