@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { claudeOfflineEnv, startScriptedApi, tempDir, type ScriptedApi } from '@hive/testkit';
 import { apiErrorLine, claudeArgs, effectivePermissionMode, runClaude, type ClaudeOutcome, type ClaudePermissions } from './claude.js';
@@ -71,6 +73,46 @@ describe('apiErrorLine', () => {
     expect(apiErrorLine({ status: null, type: null, kind: 'connection_failed', text: 'API Error: Connection refused (ECONNREFUSED)' }, base)).toBe(
       'cannot reach the API at http://127.0.0.1:9: Connection refused (ECONNREFUSED)',
     );
+  });
+});
+
+describe('runClaude on a replay of real claude output', () => {
+  // node -e prints the recorded file and ignores the claude flags runClaude appends.
+  const replay = (name: string) => [process.execPath, '-e', 'process.stdout.write(require("fs").readFileSync(process.argv[1]))', fileURLToPath(new URL(`../test-fixtures/real-claude-${name}.jsonl`, import.meta.url))];
+  const run = async (name: string) => {
+    const chunks: string[] = [];
+    const tools: string[] = [];
+    const outcome = await runClaude({
+      command: replay(name),
+      prompt: 'x',
+      model: 'sonnet',
+      mcpConfig: '/dev/null',
+      sessionId: null,
+      permissions: defaults,
+      systemPrompt: '',
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, ANTHROPIC_BASE_URL: 'http://127.0.0.1:41875' },
+      signal: new AbortController().signal,
+      onText: (t) => chunks.push(t),
+      onTool: (name) => tools.push(name),
+    });
+    return { outcome, chunks, tools };
+  };
+
+  it('streams a text-tool-text turn each text once, the second message set apart, and keeps the final text', async () => {
+    const { outcome, chunks, tools } = await run('tool');
+    expect(chunks.join('')).toBe(`Checking HEAD.\n\n${outcome.text.split('\n\n')[1]}`);
+    expect(outcome.text).toMatch(/^Checking HEAD\.\n\nHEAD is [0-9a-f]{40}$/);
+    expect(tools).toEqual(['Bash']);
+    expect(outcome).toMatchObject({ status: 'ok', error: null, sawSession: true, result: { numTurns: 2 } });
+  });
+
+  it('turns a recorded 500 into one error line and no reply text', async () => {
+    const { outcome, chunks } = await run('error');
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^API error 500 server error: scripted internal failure\. This is a server-side issue/);
+    expect(outcome.text).toBe('');
+    expect(chunks).toEqual([]);
   });
 });
 

@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { isValidAgentName } from '@hive/core';
 import { ModelName } from '@hive/protocol';
+import { resolveClaudeCommand } from './claude-bin.js';
 import { HarnessConfigError } from './errors.js';
 
-// claude-bin.ts resolves the pinned CLI from node_modules; guarded so a checkout without it still starts.
-const claudeBinModule: string = './claude-bin.js';
-const claudeBin = (await import(claudeBinModule).catch(() => null)) as { resolveClaudeCommand?: () => string[] | null } | null;
-
-/** The claude argv when HIVE_CLAUDE_CMD is unset: the installed CLI, else `claude` on PATH. */
+/** The claude argv when HIVE_CLAUDE_CMD is unset: the pinned CLI pnpm installed, else `claude` on PATH (e.g. pkgs.claude-code). */
 export function defaultClaudeCommand(): string[] {
-  return claudeBin?.resolveClaudeCommand?.() ?? ['claude'];
+  return resolveClaudeCommand() ?? ['claude'];
 }
 
 const port = z.coerce.number().int().min(0).max(65535);

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { ChatEntry, ErrorBody, HarnessState } from '@hive/protocol';
+import { ChatEntry, ErrorBody, HarnessState, HarnessUsageState } from '@hive/protocol';
+
+/** What the page reads of `/api/state`: the harness state with activity and today's usage. */
+export const PageState = HarnessState.extend(HarnessUsageState.shape);
+export type PageState = z.infer<typeof PageState>;
 
 /** One failed call to the harness API, with the server's one-line error. */
 export class ApiError extends Error {}
@@ -22,10 +26,10 @@ const jsonInit = (body: unknown): RequestInit => ({
 
 /** The harness's HTTP API as the page uses it; every answer is parsed with the shared schemas. */
 export const api = {
-  state: () => call('api/state', {}, HarnessState),
+  state: () => call('api/state', {}, PageState),
   history: () => call('api/history', {}, z.object({ entries: z.array(ChatEntry) })).then((r) => r.entries),
   setModel: (model: string) =>
-    call('api/model', { method: 'POST', body: new URLSearchParams({ model }) }, HarnessState),
-  chat: (text: string) => call('api/chat', jsonInit({ text }), z.object({ entry: ChatEntry, state: HarnessState })),
-  cancel: () => call('api/cancel', jsonInit({}), z.object({ cancelled: z.boolean(), state: HarnessState })),
+    call('api/model', { method: 'POST', body: new URLSearchParams({ model }) }, PageState),
+  chat: (text: string) => call('api/chat', jsonInit({ text }), z.object({ entry: ChatEntry, state: PageState })),
+  cancel: () => call('api/cancel', jsonInit({}), z.object({ cancelled: z.boolean(), state: PageState })),
 };

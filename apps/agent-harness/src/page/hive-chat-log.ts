@@ -13,6 +13,10 @@ const WHO: Record<ChatEntry['role'], string> = {
   tool: 'tool',
 };
 
+/** The harness's per-turn usage line (`$0.0123 · 1.2k in / 340 out`): shown small, under its turn. */
+const USAGE_LINE = /^\$\d+\.\d{2,4} · [\d.]+[kM]? in \/ [\d.]+[kM]? out/;
+const isUsage = (e: ChatEntry): boolean => e.role === 'system' && USAGE_LINE.test(e.text);
+
 /** The chat log: persisted entries plus the live text of the running turn. */
 export class HiveChatLog extends LitElement {
   static override properties = { entries: { attribute: false }, streaming: { attribute: false } };
@@ -48,6 +52,8 @@ export class HiveChatLog extends LitElement {
       .event .text, .message .text { color: #e4d2ec; }
       .error .who, .error .text { color: var(--red); }
       .tool .text, .system .text { color: var(--dim); }
+      .entry.usage { padding: 0 4px 6px; border-bottom: 1px dashed #14181d; margin-top: -6px; }
+      .usage .text { font-size: 11px; color: var(--dim); }
       .cursor { display: inline-block; width: 7px; height: 1em; background: var(--green); vertical-align: text-bottom; animation: blink 1s steps(1) infinite; }
       @keyframes blink { 50% { opacity: 0; } }
       .empty { color: var(--dim); padding: 24px 8px; }
@@ -72,11 +78,13 @@ export class HiveChatLog extends LitElement {
   override render() {
     if (!this.entries.length && !this.streaming.size) return html`<div class="empty">no messages yet — say something, or type / for commands</div>`;
     return html`
-      ${this.entries.map(
-        (e) => html`<div class="entry ${e.role}" data-role=${e.role}>
-          <span class="who">${WHO[e.role]}</span>
-          <span class="text">${e.text}</span>
-        </div>`,
+      ${this.entries.map((e) =>
+        isUsage(e)
+          ? html`<div class="entry usage" data-role="usage" data-turn=${e.turn ?? ''}><span class="who"></span><span class="text">${e.text}</span></div>`
+          : html`<div class="entry ${e.role}" data-role=${e.role}>
+              <span class="who">${WHO[e.role]}</span>
+              <span class="text">${e.text}</span>
+            </div>`,
       )}
       ${[...this.streaming].map(
         ([turn, text]) => html`<div class="entry streaming" data-turn=${turn}>

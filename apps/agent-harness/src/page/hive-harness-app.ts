@@ -1,13 +1,22 @@
 import { LitElement, css, html } from 'lit';
-import type { ChatEntry, HarnessFrame, HarnessState } from '@hive/protocol';
-import { api } from './api.js';
+import type { ChatEntry } from '@hive/protocol';
+import { api, type PageState } from './api.js';
 import { SLASH_COMMANDS, helpText, messageText, parseSlash } from './slash.js';
-import { SocketController } from './socket-controller.js';
+import { SocketController, type PageFrame } from './socket-controller.js';
 import { theme } from './theme.js';
 import './hive-chat-log.js';
 import './hive-chat-input.js';
 import './hive-inbox-panel.js';
 import type { SendRequestedEvent } from './hive-chat-input.js';
+
+// Same rule as usage.ts formatUsd (the page cannot import node modules): four decimals under a dollar.
+const usd = (n: number): string => `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
+const overBudget = (s: PageState): boolean => s.budget_usd !== null && s.usage_today.cost_usd >= s.budget_usd;
+/** Today's spend, turns, and the cap when there is one: `$0.0123 · 3 turns / $5.00 budget`. */
+function spendText(s: PageState): string {
+  const t = s.usage_today;
+  return `${usd(t.cost_usd)} · ${t.turns} turn${t.turns === 1 ? '' : 's'}${s.budget_usd !== null ? ` / ${usd(s.budget_usd)} budget` : ''}`;
+}
 
 /** A page-only line (slash replies): shown after the server entry it followed, never persisted. */
 interface LocalEntry {
@@ -37,6 +46,11 @@ export class HiveHarnessApp extends LitElement {
       .busy.on { color: var(--green); }
       .busy.on .dot { background: var(--green); box-shadow: 0 0 8px var(--green); animation: pulse 1s ease-in-out infinite; }
       @keyframes pulse { 50% { opacity: 0.3; } }
+      .activity { border: 1px solid var(--dim); color: var(--dim); padding: 2px 8px; border-radius: 10px; }
+      .activity.working { border-color: var(--green); color: var(--green); }
+      .activity.error { border-color: var(--red); color: var(--red); }
+      .spend { color: var(--dim); }
+      .spend.over { color: var(--red); }
       .spacer { flex: 1; }
       .link { color: var(--mauve); text-decoration: none; }
       .link:hover { text-decoration: underline; }
@@ -50,7 +64,7 @@ export class HiveHarnessApp extends LitElement {
     `,
   ];
 
-  declare state: HarnessState | null;
+  declare state: PageState | null;
   declare pill: string | null;
   #server = new Map<number, ChatEntry>();
   #local: LocalEntry[] = [];
@@ -77,7 +91,7 @@ export class HiveHarnessApp extends LitElement {
     }
   }
 
-  #onFrame(frame: HarnessFrame): void {
+  #onFrame(frame: PageFrame): void {
     switch (frame.kind) {
       case 'state':
         this.state = frame.state;
@@ -164,7 +178,7 @@ export class HiveHarnessApp extends LitElement {
         this.#say(
           'system',
           s
-            ? `${s.name} (${s.label}) · model ${s.model} · ${s.busy ? 'busy' : 'idle'} · queue ${s.queue} · port ${s.port}${s.is_manager ? ' · manager' : ''} · socket ${this.#socket.connected ? 'live' : 'down'}`
+            ? `${s.name} (${s.label}) · model ${s.model} · ${s.busy ? 'busy' : 'idle'} · ${s.activity} · queue ${s.queue} · today ${spendText(s)} · port ${s.port}${s.is_manager ? ' · manager' : ''} · socket ${this.#socket.connected ? 'live' : 'down'}`
             : 'state not loaded yet',
         );
         return;
@@ -197,6 +211,8 @@ export class HiveHarnessApp extends LitElement {
         >
         <span class="busy ${s?.busy ? 'on' : ''}" data-testid="busy"><span class="dot"></span>${s?.busy ? 'busy' : 'idle'}${s?.queue ? ` · ${s.queue} queued` : ''}</span>
         ${s?.is_manager ? html`<span class="chip">manager</span>` : ''}
+        ${s ? html`<span class="activity ${s.activity}" data-testid="activity" title="from this agent's turns, not from what the model says">${s.activity}</span>` : ''}
+        ${s ? html`<span class="spend ${overBudget(s) ? 'over' : ''}" data-testid="spend" title="today (UTC)">today ${spendText(s)}</span>` : ''}
         <span class="spacer"></span>
         <span class="conn ${this.#socket.connected ? '' : 'off'}">${this.#socket.connected ? 'live' : 'reconnecting…'}</span>
         ${dash ? html`<a class="link" href=${dash}>dashboard ↗</a>` : ''}

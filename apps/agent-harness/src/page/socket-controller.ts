@@ -1,5 +1,17 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { HarnessFrame } from '@hive/protocol';
+import { PageState } from './api.js';
+
+/** A socket frame as the page uses it: `state` carries the usage fields HarnessFrame's schema would strip. */
+export type PageFrame = Exclude<HarnessFrame, { kind: 'state' }> | { kind: 'state'; state: PageState };
+
+function pageFrame(raw: unknown): PageFrame | null {
+  const r = HarnessFrame.safeParse(raw);
+  if (!r.success) return null;
+  if (r.data.kind !== 'state') return r.data;
+  const s = PageState.safeParse((raw as { state?: unknown }).state);
+  return s.success ? { kind: 'state', state: s.data } : null;
+}
 
 /** The live socket `/api/ws`: opened when the host connects, closed when it disconnects, reconnecting with backoff. */
 export class SocketController implements ReactiveController {
@@ -11,7 +23,7 @@ export class SocketController implements ReactiveController {
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    private readonly onFrame: (frame: HarnessFrame) => void,
+    private readonly onFrame: (frame: PageFrame) => void,
     private readonly onOpen: () => void,
   ) {
     host.addController(this);
@@ -47,8 +59,8 @@ export class SocketController implements ReactiveController {
       } catch {
         return;
       }
-      const r = HarnessFrame.safeParse(raw);
-      if (r.success) this.onFrame(r.data);
+      const frame = pageFrame(raw);
+      if (frame) this.onFrame(frame);
     };
     ws.onclose = () => {
       this.connected = false;

@@ -3,15 +3,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino } from 'pino';
 import type { HarnessFrame } from '@hive/protocol';
-import { claudeOfflineEnv, requireClaudeBinary, startScriptedApi, tempDir, type Scenario, type ScriptedApi } from '@hive/testkit';
-import { AGENT_SETTINGS_DEFAULTS, defaultClaudeCommand, type HarnessConfig } from '../config.js';
+import { claudeOfflineEnv, startScriptedApi, tempDir, type Scenario, type ScriptedApi } from '@hive/testkit';
+import { resolveClaudeCommand } from '../claude-bin.js';
+import { AGENT_SETTINGS_DEFAULTS, type HarnessConfig } from '../config.js';
 import { Harness } from '../harness.js';
 
-/** The real claude CLI as the harness runs it by default (resolveClaudeCommand via the config's default). */
+/** The real claude CLI as the harness runs it by default; throws when the pinned CLI is not installed. */
 export function realClaudeCommand(): string[] {
-  const cmd = defaultClaudeCommand();
-  // Before claude-bin.ts exists the default is bare `claude`; the testkit resolver finds the same binary.
-  return cmd.length === 1 && cmd[0] === 'claude' ? [requireClaudeBinary()] : cmd;
+  const cmd = resolveClaudeCommand();
+  if (!cmd) throw new Error('the claude CLI is not installed: run pnpm install (it brings @anthropic-ai/claude-code)');
+  return cmd;
 }
 
 export interface DaemonCall {
