@@ -184,6 +184,17 @@ describe('the real claude CLI against the scripted API', () => {
     expect(toolResult.is_error).toBe(true);
   });
 
+  it('refuses --permission-mode bypassPermissions as root before any API call (and runs it as any other uid)', async () => {
+    const run = await runAgainst([], [...baseArgs('hi'), '--permission-mode', 'bypassPermissions']);
+    if (process.getuid?.() === 0) {
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain('--dangerously-skip-permissions cannot be used with root/sudo privileges');
+      expect(api!.requests).toEqual([]);
+    } else {
+      expect(run.exitCode, run.stderr).toBe(0);
+    }
+  });
+
   const apiErrors = [
     { status: 500, type: 'api_error', message: 'scripted internal failure', shows: 'API Error: 500 scripted internal failure' },
     { status: 529, type: 'overloaded_error', message: 'scripted overload', shows: 'API Error: 529 scripted overload' },
