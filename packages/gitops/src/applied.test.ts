@@ -3,7 +3,7 @@ import path from 'node:path';
 import { commitFiles, git as tgit, initRepo as initTestRepo, snapshotTree, tempDir } from '@hive/testkit';
 import { describe, expect, it } from 'vitest';
 import { setupApplied } from './applied.js';
-import { PreOverhaulLayoutError, RefNotFoundError } from './errors.js';
+import { PreOverhaulLayoutError, RefNotFoundError, ShaNotFoundError } from './errors.js';
 import { git } from './git.js';
 import { setupProposed } from './proposed.js';
 
@@ -39,7 +39,8 @@ describe('setupApplied', () => {
 
   it('refuses a sha proposed does not have, creating nothing', async () => {
     const { proposedDir, dir } = await layout();
-    await expect(setupApplied({ dir, proposedDir, sha: 'deadbeef'.repeat(5) })).rejects.toBeInstanceOf(RefNotFoundError);
+    await expect(setupApplied({ dir, proposedDir, sha: 'deadbeef'.repeat(5) })).rejects.toBeInstanceOf(ShaNotFoundError);
+    await expect(setupApplied({ dir, proposedDir, sha: 'deadbeef' })).rejects.toMatchObject({ code: 'INVALID_SHA' });
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -88,5 +89,27 @@ describe('setupApplied', () => {
     const dir = path.join(root, 'applied', 'x');
     await expect(setupApplied({ dir, proposedDir })).rejects.toBeInstanceOf(RefNotFoundError);
     expect(existsSync(path.join(root, 'applied'))).toBe(false);
+  });
+
+  it('refuses a first commit the policy refuses (a symlink to a token), leaving no applied dir', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const { root, proposedDir, dir } = await layout();
+    mkdirSync(path.join(root, 'state', 'other'), { recursive: true });
+    writeFileSync(path.join(root, 'state', 'other', 'token'), 'OTHER-TOKEN\n');
+    symlinkSync('../../state/other/token', path.join(proposedDir, 'notes.nix'));
+    await tgit(proposedDir, ['add', 'notes.nix']);
+    await tgit(proposedDir, ['commit', '-q', '-m', 'sneaky']);
+    const err = await setupApplied({ dir, proposedDir }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PROPOSAL_REFUSED' });
+    expect((err as Error).message).toBe('proposal refused: notes.nix is a symlink (symlinks are not allowed in agent configs)');
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(path.dirname(dir))).toEqual([]);
+  });
+
+  it('refuses a proposed repo with alternates before reading it', async () => {
+    const { proposedDir, dir } = await layout();
+    writeFileSync(path.join(proposedDir, '.git/objects/info/alternates'), '/elsewhere/objects\n');
+    await expect(setupApplied({ dir, proposedDir })).rejects.toMatchObject({ code: 'UNSAFE_REPO' });
+    expect(existsSync(dir)).toBe(false);
   });
 });

@@ -1,9 +1,14 @@
 import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { PreOverhaulLayoutError } from './errors.js';
-import { git } from './git.js';
+import { PreOverhaulLayoutError, RefNotFoundError } from './errors.js';
+import { assertCommit } from './fetch-to-tag.js';
+import { git, runGit } from './git.js';
 import { deployedTag } from './approval-tags.js';
-import { initRepo, isRepo, revParse } from './repo.js';
+import { disposeSnapshot, snapshotObjects } from './object-snapshot.js';
+import { checkProposal, type ProposalPolicy } from './proposal-policy.js';
+import { assertSha } from './refs.js';
+import { assertPlainRepo } from './repo-guard.js';
+import { initRepo, isRepo } from './repo.js';
 import { tagExists } from './tags.js';
 
 export interface SetupAppliedOptions {
@@ -13,6 +18,8 @@ export interface SetupAppliedOptions {
   proposedDir: string;
   /** Deploy this commit of proposed instead of its main (an init approval deploys the sha it showed). */
   sha?: string;
+  /** The agent's proposal policy (readAgentPolicy); the first commit must pass it too. Default: the defaults. */
+  policy?: Partial<ProposalPolicy>;
 }
 
 /** First spawn: create the applied repo from proposed's main and tag deployed/0. Later calls: check and do nothing. */
@@ -23,14 +30,23 @@ export async function setupApplied(o: SetupAppliedOptions): Promise<{ created: b
     if (isRepo(dir) && (await tagExists(dir, deployedTag(0)))) return { created: false };
     throw new PreOverhaulLayoutError(dir, agent);
   }
-  const main = await revParse(o.proposedDir, o.sha ?? 'refs/heads/main');
+  // The proposed repo is the manager's: git only ever runs in a copy of its objects.
+  const main = o.sha ? assertSha(o.sha) : await proposedMain(o.proposedDir);
   // Build beside the target and rename into place, so a crash never leaves a repo without deployed/0
   // (which the next spawn would mistake for a pre-overhaul layout).
   const tmp = path.join(path.dirname(dir), `.${agent}.setup-${process.pid}-${Date.now()}`);
   try {
     await initRepo(tmp);
     // --update-head-ok: main is the (unborn) current branch of this fresh repo.
-    await git(tmp, ['fetch', '--quiet', '--no-tags', '--update-head-ok', path.resolve(o.proposedDir), `${main}:refs/heads/main`]);
+    const snap = await snapshotObjects(o.proposedDir);
+    try {
+      await assertCommit(snap, main, o.proposedDir);
+      await git(tmp, ['fetch', '--quiet', '--no-tags', '--update-head-ok', snap, `${main}:refs/heads/main`]);
+    } finally {
+      disposeSnapshot(snap);
+    }
+    // Checked before the checkout: a refused tree (.gitattributes, symlinks…) is never written out.
+    await checkProposal(tmp, 'refs/heads/main', o.policy);
     await git(tmp, ['checkout', '-q', '-f', 'main']);
     await git(tmp, ['tag', '--no-sign', '--', deployedTag(0), main]);
     if (existsSync(dir)) rmdirSync(dir); // only ever an empty dir here
@@ -40,6 +56,14 @@ export async function setupApplied(o: SetupAppliedOptions): Promise<{ created: b
     throw e;
   }
   return { created: true };
+}
+
+/** proposed's refs/heads/main, read with plumbing after the plain-repo checks. */
+async function proposedMain(proposedDir: string): Promise<string> {
+  assertPlainRepo(proposedDir);
+  const r = await runGit(proposedDir, ['rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { allowFailure: true, isolated: true });
+  if (r.exitCode !== 0) throw new RefNotFoundError('refs/heads/main', proposedDir);
+  return assertSha(r.stdout.trim());
 }
 
 function isEmptyDir(dir: string): boolean {

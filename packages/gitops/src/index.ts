@@ -1,13 +1,31 @@
-/** The git runner: fixed identity, machine config ignored, no shell. */
-export { git, hiveGitIdentity } from './git.js';
+/** The git runner: fixed identity, machine config ignored, no shell; hooks, fsmonitor, replace refs, attributes files off. */
+export { git, runGit, hiveGitIdentity, SAFE_ENV, type RunOptions, type RunResult } from './git.js';
+/** Guards for repos an agent can write: plain-repo checks, a daemon-owned copy of their objects, full shas. */
+export { assertPlainRepo } from './repo-guard.js';
+export { snapshotObjects, disposeSnapshot, SNAPSHOT_MAX_BYTES, SNAPSHOT_MAX_FILES } from './object-snapshot.js';
+export { assertSha, isFullSha } from './refs.js';
+/** What a proposal may hold, checked before it queues; the operator relaxes it per agent. */
+export { checkProposal, DEFAULT_PROPOSAL_POLICY, type ProposalPolicy } from './proposal-policy.js';
+export { readAgentPolicy, agentPolicyFile, AgentPolicyFile } from './agent-policy.js';
+export { flakeInputNames, FLAKE_INPUTS_TIMEOUT_MS, type FlakeInputs } from './flake-inputs.js';
 /** Repos and refs: init, commit, resolve, move refs (with compare-and-swap), swap the working tree. */
 export { initRepo, commitAll, revParse, readTreeReset, updateRef, resetWorkingTreeToMain } from './repo.js';
 /** Tags: lightweight, annotated (message on stdin), read back, list. */
 export { tag, tagAnnotated, readTagMessage, tagExists, listTags } from './tags.js';
 /** Pull one commit from another repo and pin it as a tag, in one step. */
 export { fetchToTag, type FetchToTagOptions } from './fetch-to-tag.js';
-/** Unified diff + per-file stats, binary-safe, size-capped. */
-export { diff, EMPTY_TREE, DEFAULT_DIFF_MAX_BYTES, type Diff, type DiffFile } from './diff.js';
+/** Unified diff + every file with modes, kind and counts; attributes off, capped per file and in total. */
+export {
+  diff,
+  EMPTY_TREE,
+  DEFAULT_DIFF_MAX_BYTES,
+  DEFAULT_DIFF_MAX_FILE_BYTES,
+  type Diff,
+  type DiffFile,
+  type DiffFileKind,
+  type DiffFileStatus,
+  type DiffOptions,
+} from './diff.js';
 /** An agent's two repos: proposed (manager-editable) and applied (deployed truth). */
 export { setupProposed, type SetupProposedOptions } from './proposed.js';
 export { setupApplied, type SetupAppliedOptions } from './applied.js';
@@ -46,4 +64,7 @@ export {
   NotApprovedError,
   PreOverhaulLayoutError,
   InvalidRemoteUrlError,
+  UnsafeRepoError,
+  ProposalRefusedError,
+  InvalidPolicyError,
 } from './errors.js';
