@@ -22,3 +22,5 @@ export { ModelName, HarnessState, InboxItem, ChatEntry, HarnessFrame } from './h
 export { AuditEntry, LoginBody } from './audit.js';
 /** Per-turn usage, the harness's activity, and the agent API reports that carry them. */
 export { HarnessActivity, UsageRecord, TurnReportBody, ActivityBody, HarnessUsageState } from './usage.js';
+/** Invisible and control characters made visible, for terminals (`\x1b`, `<U+202E>`) and UIs (marks). */
+export { escapeVisible, visibleParts, visibleName, hasInvisible, INVISIBLE, type VisibleStyle, type VisiblePart } from './visible.js';
