@@ -178,7 +178,7 @@ export class HiveHarnessApp extends LitElement {
         this.#say(
           'system',
           s
-            ? `${s.name} (${s.label}) · model ${s.model} · ${s.busy ? 'busy' : 'idle'} · ${s.activity} · queue ${s.queue} · today ${spendText(s)} · port ${s.port}${s.is_manager ? ' · manager' : ''} · socket ${this.#socket.connected ? 'live' : 'down'}`
+            ? `${s.name} (${s.label}) · model ${s.model} · ${s.activity} · queue ${s.queue} · port ${s.port}${s.is_manager ? ' · manager' : ''} · socket ${this.#socket.connected ? 'live' : 'down'}`
             : 'state not loaded yet',
         );
         return;
