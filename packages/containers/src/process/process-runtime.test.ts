@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { commitFiles, initRepo, snapshotTree, tempDir } from '@hive/testkit';
 import { BuildError } from '../errors.js';
 import type { CrashInfo, RuntimeAgent } from '../runtime.js';
 import { freePort, miniHarnessPath } from '../testing.js';
-import { HarnessStartError, PortInUseError } from './errors.js';
+import { HarnessStartError, PortInUseError, UnsandboxedRootError } from './errors.js';
 import { ProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.js';
 import { agentMounts, bwrapArgs } from './sandbox.js';
 
@@ -408,3 +409,155 @@ setInterval(() => {}, 1000);
     expect(await snapshotTree(root)).toEqual(before);
   });
 });
+
+describe('ProcessRuntime without a sandbox', () => {
+  const asRoot = process.getuid?.() === 0;
+
+  it('refuses to create or start agents as root unless allowUnsandboxedRoot, naming the fix', async () => {
+    const { root, rt, logs } = hive({ sandbox: 'none' });
+    const a = await makeAgent(root, 'coder');
+    if (asRoot) {
+      const err = await rt.create(a).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnsandboxedRootError);
+      expect((err as UnsandboxedRootError).code).toBe('UNSANDBOXED_ROOT');
+      expect((err as Error).message).toBe(
+        'agents would run as root without a sandbox: install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox',
+      );
+      await expect(rt.start(a)).rejects.toBeInstanceOf(UnsandboxedRootError);
+      expect(await answers(a.port)).toBe(false);
+      expect(await rt.list()).toEqual([]);
+      expect(logs.join('\n')).toMatch(/refusing to start agents as root without a sandbox/);
+    } else {
+      // Not root: nothing to refuse.
+      await rt.create(a);
+      await rt.start(a);
+      expect(await rt.status('coder')).toBe('running');
+    }
+  });
+
+  it('runs them when allowed, saying loudly that they are root and that builds are unsandboxed', async () => {
+    const { root, rt, logs } = hive({ sandbox: 'none', allowUnsandboxedRoot: true });
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    expect(await rt.status('coder')).toBe('running');
+    if (asRoot) expect(logs.join('\n')).toMatch(/WARNING: .*agents run as ROOT on the host with no sandbox/);
+    expect(logs.join('\n')).toMatch(/coder: build runs without a sandbox/);
+  });
+});
+
+describe('ProcessRuntime and the agent engine', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  it('passes Claude Code\'s credentials and switches from the daemon\'s env, and nothing else of it', async () => {
+    Object.assign(process.env, {
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_AUTH_TOKEN: 'gw-token',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+      CLAUDE_CODE_USE_BEDROCK: '0',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      API_TIMEOUT_MS: '5000',
+      HIVE_OPERATOR_TOKEN: 'operator-secret',
+      SOME_DAEMON_SECRET: 'nope',
+    });
+    const { root, rt } = hive({ sandbox: 'bwrap' });
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    const names = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'DISABLE_TELEMETRY', 'API_TIMEOUT_MS', 'SOME_DAEMON_SECRET', 'EMAIL'];
+    const env = await get(a, `/env?${names.map((n) => `name=${n}`).join('&')}`);
+    expect(env).toMatchObject({
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_AUTH_TOKEN: 'gw-token',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+      CLAUDE_CODE_USE_BEDROCK: '0',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      API_TIMEOUT_MS: '5000',
+      EMAIL: 'coder@hyperhive.invalid',
+    });
+    expect(env).not.toHaveProperty('SOME_DAEMON_SECRET');
+    expect(env).not.toHaveProperty('HIVE_OPERATOR_TOKEN');
+  });
+
+  it('passes the hive engine settings as HIVE_* env, and leaves them unset when agent.nix has none', async () => {
+    const { root, rt } = hive({ sandbox: 'bwrap' });
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    const unset = await get(a, '/env');
+    for (const k of ['HIVE_PERMISSION_MODE', 'HIVE_ALLOWED_TOOLS', 'HIVE_DISALLOWED_TOOLS', 'HIVE_MAX_TURNS', 'HIVE_APPEND_SYSTEM_PROMPT', 'HIVE_BUDGET_USD'])
+      expect(unset, k).not.toHaveProperty(k);
+    await setModel(
+      a,
+      '{ model = "model-two"; permissionMode = "bypassPermissions"; allowedTools = [ "Bash(git:*)" "mcp__hive" ]; disallowedTools = [ "WebFetch" ]; maxTurns = 25; appendSystemPrompt = "You are coder.\\nBe brief."; budgetUsd = 1.5; }',
+    );
+    await rt.update(a);
+    expect(await get(a, '/env')).toMatchObject({
+      HIVE_MODEL: 'model-two',
+      HIVE_PERMISSION_MODE: 'bypassPermissions',
+      HIVE_ALLOWED_TOOLS: '["Bash(git:*)","mcp__hive"]',
+      HIVE_DISALLOWED_TOOLS: '["WebFetch"]',
+      HIVE_MAX_TURNS: '25',
+      HIVE_APPEND_SYSTEM_PROMPT: 'You are coder.\nBe brief.',
+      HIVE_BUDGET_USD: '1.5',
+    });
+  });
+
+  it('refuses a bad engine setting at build time and keeps the running harness on its old settings', async () => {
+    const { root, rt } = hive({ sandbox: 'bwrap' });
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    await setModel(a, '{ permissionMode = "yolo"; }');
+    await expect(rt.update(a)).rejects.toThrow(/^error: agent\.nix: hive\.permissionMode must be one of/);
+    expect(await get(a, '/env')).not.toHaveProperty('HIVE_PERMISSION_MODE');
+  });
+
+  it('runs the real claude native binary inside the sandbox: it reaches a loopback API and writes its HOME', async () => {
+    const claude = claudeNativeBinary();
+    const requests: { url: string; key: string | undefined }[] = [];
+    const api = http.createServer((req, res) => {
+      requests.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
+      req.resume();
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    try {
+      const box = tempDir('hive-box-');
+      const script = path.join(box, 'harness.sh');
+      // The harness's job in miniature: start the CLI in the background, then serve.
+      writeFileSync(script, '#!/bin/sh\ntimeout 30 "$HIVE_CLAUDE_CMD" -p hello --output-format json >/state/claude.out 2>&1 &\nexec "$1" "$2"\n');
+      const { rt } = hive({ sandbox: 'bwrap', harnessCommand: ['/usr/bin/sh', script, process.execPath, miniHarnessPath] }, path.join(box, 'root'));
+      const a = await makeAgent(path.join(box, 'root'), 'coder');
+      Object.assign(a.env, {
+        HIVE_CLAUDE_CMD: claude,
+        ANTHROPIC_API_KEY: 'sk-in-sandbox',
+        ANTHROPIC_BASE_URL: `http://127.0.0.1:${(api.address() as net.AddressInfo).port}`,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_TELEMETRY: '1',
+      });
+      await rt.create(a);
+      await rt.start(a);
+      for (let i = 0; i < 200 && requests.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(requests[0]).toEqual({ url: expect.stringMatching(/^\/v1\/messages/), key: 'sk-in-sandbox' });
+      expect(existsSync(path.join(a.stateDir, '.claude.json'))).toBe(true);
+    } finally {
+      api.close();
+    }
+  }, 40_000);
+});
+
+/** The realpath'd native claude binary the workspace installs (as the harness's default command will be). */
+function claudeNativeBinary(): string {
+  const pnpmDir = path.resolve('../../node_modules/.pnpm');
+  const pkg = readdirSync(pnpmDir).find((d) => d.startsWith('@anthropic-ai+claude-code-linux-x64@'));
+  if (!pkg) throw new Error('the claude CLI is not installed: run pnpm install (apps/agent-harness depends on @anthropic-ai/claude-code)');
+  return realpathSync(path.join(pnpmDir, pkg, 'node_modules', '@anthropic-ai', 'claude-code-linux-x64', 'claude'));
+}
