@@ -122,7 +122,7 @@ describe('runClaude with the real CLI against a scripted API', () => {
     for (const a of apis) await a.close();
   });
 
-  async function turn(reply: Parameters<typeof startScriptedApi>[0], opts: { apiUrl?: string } = {}): Promise<{ outcome: ClaudeOutcome; chunks: string[]; ms: number }> {
+  async function turn(reply: Parameters<typeof startScriptedApi>[0], opts: { apiUrl?: string; permissions?: ClaudePermissions } = {}): Promise<{ outcome: ClaudeOutcome; chunks: string[]; ms: number }> {
     const api = await startScriptedApi(reply);
     apis.push(api);
     const home = tempDir('hive-claude-');
@@ -136,7 +136,7 @@ describe('runClaude with the real CLI against a scripted API', () => {
       model: 'sonnet',
       mcpConfig,
       sessionId: null,
-      permissions: defaults,
+      permissions: opts.permissions ?? defaults,
       systemPrompt: 'You are coder.',
       cwd: home,
       env: claudeOfflineEnv({ apiUrl: opts.apiUrl ?? api.url, home }),
@@ -170,6 +170,18 @@ describe('runClaude with the real CLI against a scripted API', () => {
     expect(chunks).toEqual([]);
     expect(outcome.apiError?.status).toBe(status);
     expect(ms).toBeLessThan(30_000);
+  });
+
+  it('hive.maxTurns caps the run: claude stops after that many steps and the line says how to raise it', async () => {
+    const { outcome } = await turn(
+      [
+        { hasToolResult: false, reply: { toolUse: { name: 'Bash', input: { command: 'true', description: 'nothing' } } } },
+        { hasToolResult: true, reply: { toolUse: { name: 'Bash', input: { command: 'true', description: 'again' } } } },
+      ],
+      { permissions: { ...defaults, maxTurns: 1 } },
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toBe('claude stopped (error_max_turns): Reached maximum number of turns (1) — raise hive.maxTurns if the agent needs more steps');
   });
 
   it('a refused connection fails the turn with `cannot reach the API at <url>`', async () => {

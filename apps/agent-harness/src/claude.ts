@@ -166,7 +166,11 @@ export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> 
   // claude exits 1 after an API error: its own account of the call beats "exit code 1".
   if (done.apiError) return { ...done, status: 'failed', error: apiErrorLine(done.apiError, baseUrl) };
   const final = done.result as ResultEvent | null;
-  if (final?.isError) return { ...done, status: 'failed', error: `claude reported an error (${final.subtype || 'error'}): ${final.text || 'no detail'}` };
+  if (final?.isError) {
+    const hint = final.subtype === 'error_max_turns' ? ' — raise hive.maxTurns if the agent needs more steps' : '';
+    const detail = (final.errors.join('; ') || final.text || 'no detail').replace(/\s+/g, ' ').slice(0, 500);
+    return { ...done, status: 'failed', error: `claude stopped (${final.subtype || 'error'}): ${detail}${hint}` };
+  }
   if (!run.failed) return { ...done, status: 'ok', error: null, text: done.text || final?.text || '' };
   const stderr = typeof run.stderr === 'string' ? run.stderr : '';
   if (run.exitCode === undefined) {

@@ -57,9 +57,12 @@ describe('parseStreamLine', () => {
       modelUsage: { 'claude-x': { costUSD: 0.0042 } },
       numTurns: 2,
       durationMs: 812,
+      errors: [],
       apiError: null,
     });
-    expect(parseStreamLine('{"type":"result","subtype":"error_max_turns","result":""}')[0]).toMatchObject({ kind: 'result', isError: true, apiError: null, costUsd: 0 });
+    // As claude 2.1.332 ends a run cut short by --max-turns.
+    const maxTurns = '{"type":"result","subtype":"error_max_turns","is_error":true,"result":null,"terminal_reason":"max_turns","errors":["Reached maximum number of turns (1)"]}';
+    expect(parseStreamLine(maxTurns)[0]).toMatchObject({ kind: 'result', isError: true, text: '', apiError: null, costUsd: 0, errors: ['Reached maximum number of turns (1)'] });
   });
 
   it('reads a failed API call from the synthetic assistant message and from the result', () => {

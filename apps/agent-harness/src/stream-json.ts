@@ -29,6 +29,8 @@ export interface ResultEvent {
   modelUsage: Record<string, unknown>;
   numTurns: number;
   durationMs: number;
+  /** claude's own error lines, e.g. `Reached maximum number of turns (3)`. */
+  errors: string[];
   /** Set when the run ended on a failed API call. */
   apiError: ApiFailure | null;
 }
@@ -84,6 +86,7 @@ function resultEvent(ev: Obj): ResultEvent {
     modelUsage: isObj(ev.modelUsage) ? ev.modelUsage : {},
     numTurns: int(ev.num_turns),
     durationMs: num(ev.duration_ms),
+    errors: Array.isArray(ev.errors) ? ev.errors.filter((e): e is string => typeof e === 'string' && e !== '') : [],
     apiError: failedApi ? apiFailure(ev, text) : null,
   };
 }
