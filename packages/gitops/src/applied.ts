@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PreOverhaulLayoutError, RefNotFoundError } from './errors.js';
-import { assertCommit } from './fetch-to-tag.js';
+import { assertCommit } from './inspect.js';
 import { git, runGit } from './git.js';
 import { deployedTag } from './approval-tags.js';
 import { disposeSnapshot, snapshotObjects } from './object-snapshot.js';
@@ -31,7 +31,7 @@ export async function setupApplied(o: SetupAppliedOptions): Promise<{ created: b
     throw new PreOverhaulLayoutError(dir, agent);
   }
   // The proposed repo is the manager's: git only ever runs in a copy of its objects.
-  const main = o.sha ? assertSha(o.sha) : await proposedMain(o.proposedDir);
+  const main = o.sha ? assertSha(o.sha) : await readProposedMain(o.proposedDir);
   // Build beside the target and rename into place, so a crash never leaves a repo without deployed/0
   // (which the next spawn would mistake for a pre-overhaul layout).
   const tmp = path.join(path.dirname(dir), `.${agent}.setup-${process.pid}-${Date.now()}`);
@@ -58,8 +58,8 @@ export async function setupApplied(o: SetupAppliedOptions): Promise<{ created: b
   return { created: true };
 }
 
-/** proposed's refs/heads/main, read with plumbing after the plain-repo checks. */
-async function proposedMain(proposedDir: string): Promise<string> {
+/** proposed's refs/heads/main (full sha), read with plumbing after the plain-repo checks. */
+export async function readProposedMain(proposedDir: string): Promise<string> {
   assertPlainRepo(proposedDir);
   const r = await runGit(proposedDir, ['rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { allowFailure: true, isolated: true });
   if (r.exitCode !== 0) throw new RefNotFoundError('refs/heads/main', proposedDir);

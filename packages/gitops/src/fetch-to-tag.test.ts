@@ -102,4 +102,20 @@ describe('fetchToTag', () => {
     );
     expect(await tagExists(repo, 'proposal/9')).toBe(false);
   });
+
+  it('runs check on a copy before anything lands: a refusal leaves the target repo byte for byte as it was', async () => {
+    const { from, repo, head } = await pair();
+    const before = await snapshotTree(repo);
+    const seen: string[] = [];
+    const refuse = async (copy: string, sha: string) => {
+      seen.push(await git(copy, ['show', `${sha}:more.nix`]));
+      throw new Error('refused by the check');
+    };
+    await expect(fetchToTag({ repo, from, sha: head, tag: 'proposal/10', check: refuse })).rejects.toThrow('refused by the check');
+    expect(seen).toEqual(['{ }']);
+    expect(await snapshotTree(repo)).toEqual(before);
+    // Positive control: a passing check pins the tag as usual.
+    expect(await fetchToTag({ repo, from, sha: head, tag: 'proposal/10', check: async () => {} })).toBe(head);
+    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/10'])).toBe(head);
+  });
 });

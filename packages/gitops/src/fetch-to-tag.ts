@@ -1,5 +1,6 @@
-import { ShaNotFoundError, TagExistsError } from './errors.js';
-import { git, runGit } from './git.js';
+import { TagExistsError } from './errors.js';
+import { git } from './git.js';
+import { assertCommit, withFetchedCommit } from './inspect.js';
 import { disposeSnapshot, snapshotObjects } from './object-snapshot.js';
 import { assertSha, assertTagName } from './refs.js';
 import { tagExists } from './tags.js';
@@ -13,6 +14,11 @@ export interface FetchToTagOptions {
   sha: string;
   /** Lightweight tag to create in `repo`, e.g. proposal/7. */
   tag: string;
+  /**
+   * Runs on a daemon-owned copy holding just the commit, BEFORE anything reaches `repo`; a throw
+   * (e.g. checkProposal's ProposalRefusedError) leaves `repo` exactly as it was: no tag, no objects.
+   */
+  check?: (repo: string, sha: string) => Promise<void>;
 }
 
 /** Fetches exactly `sha` from `from` and pins it as a tag in `repo` in one step; returns the full sha. */
@@ -23,6 +29,14 @@ export async function fetchToTag(o: FetchToTagOptions): Promise<string> {
   if (await tagExists(o.repo, o.tag)) throw new TagExistsError(o.tag, o.repo);
   // `from` is checked (no symlink, gitfile, alternates) and its objects copied into a repo of
   // ours: upload-pack then never reads the agent's config or borrows another repo's objects.
+  if (o.check) {
+    const check = o.check;
+    return withFetchedCommit(o.from, full, async (staging) => {
+      await check(staging, full);
+      await git(o.repo, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', staging, `${full}:refs/tags/${o.tag}`]);
+      return full;
+    });
+  }
   const snap = await snapshotObjects(o.from);
   try {
     await assertCommit(snap, full, o.from);
@@ -32,10 +46,4 @@ export async function fetchToTag(o: FetchToTagOptions): Promise<string> {
   } finally {
     disposeSnapshot(snap);
   }
-}
-
-/** Throws ShaNotFoundError (naming `shownAs`) unless `sha` is a commit in `repo`. */
-export async function assertCommit(repo: string, sha: string, shownAs = repo): Promise<void> {
-  const r = await runGit(repo, ['cat-file', '-t', assertSha(sha)], { allowFailure: true, isolated: true });
-  if (r.exitCode !== 0 || r.stdout.trim() !== 'commit') throw new ShaNotFoundError(sha, shownAs);
 }

@@ -28,7 +28,9 @@ export {
 } from './diff.js';
 /** An agent's two repos: proposed (manager-editable) and applied (deployed truth). */
 export { setupProposed, type SetupProposedOptions } from './proposed.js';
-export { setupApplied, type SetupAppliedOptions } from './applied.js';
+export { setupApplied, readProposedMain, type SetupAppliedOptions } from './applied.js';
+/** Look at one commit of an agent-writable repo in a daemon-owned copy (policy, init diffs). */
+export { withFetchedCommit } from './inspect.js';
 export { AGENT_TEMPLATES, agentFiles } from './templates.js';
 /** The approval state machine, kept as tags in the applied repo. */
 export {
