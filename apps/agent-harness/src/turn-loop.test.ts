@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboxItem } from '@hive/protocol';
+import { commitFiles, git, initRepo } from '@hive/testkit';
 import { budgetLine } from './usage.js';
 import { realHarness, type RealHarness } from './test-support/real-claude.js';
 import { waitFor } from './test-support/harness-process.js';
@@ -171,6 +172,38 @@ describe('the turn loop with the real claude CLI', () => {
     expect(rows(h)).toContainEqual(['system', 'turn 1 cancelled', 1]);
     expect(rows(h).filter((r) => r[0] === 'agent').at(-1)).toEqual(['agent', 'after the cancel', 2]);
     expect(h.harness.state().activity).toBe('idle');
+  });
+
+  it('with the default grants the manager edits and commits another agent\'s config outside its cwd and requests the apply with that sha', async () => {
+    const repo = await initRepo();
+    await commitFiles(repo, { 'agent.nix': '{ hive.model = "sonnet"; }\n' }, 'seed');
+    const h = await start(
+      [
+        // claude's Write refuses a file it has not read in this session, as a model would learn: Read first.
+        { hasToolResult: false, reply: { toolUse: { name: 'Read', input: { file_path: path.join(repo, 'agent.nix') } } } },
+        { hasToolResult: true, times: 1, reply: { toolUse: { name: 'Write', input: { file_path: path.join(repo, 'agent.nix'), content: '{ hive.model = "opus"; }\n' } } } },
+        { hasToolResult: true, times: 1, reply: { toolUse: { name: 'Bash', input: { command: `git -C ${repo} commit -qam "coder: opus" && git -C ${repo} rev-parse HEAD`, description: 'commit' } } } },
+        { hasToolResult: true, times: 1, reply: (ctx) => ({ toolUse: { name: 'mcp__hive__request_apply_commit', input: { name: 'coder', sha: /[0-9a-f]{40}/.exec(ctx.lastToolResult)?.[0] ?? 'none' } } }) },
+        { hasToolResult: true, reply: { text: 'queued' } },
+      ],
+      { name: 'hm1nd', isManager: true },
+    );
+    h.harness.deliver(op('move coder to opus'));
+    await h.harness.loop.idle();
+    const head = (await git(repo, ['rev-parse', 'HEAD'])).trim();
+    expect(readFileSync(path.join(repo, 'agent.nix'), 'utf8')).toBe('{ hive.model = "opus"; }\n');
+    expect(await git(repo, ['log', '-1', '--format=%s'])).toBe('coder: opus');
+    expect(h.daemon.of('request_apply_commit').map((c) => c.body)).toEqual([{ name: 'coder', sha: head }]);
+    expect(rows(h).filter((r) => r[0] === 'agent').map((r) => r[1])).toEqual(['queued']);
+    expect(JSON.stringify(h.api.messages().map((r) => r.lastToolResult))).not.toMatch(/haven't granted|requested permissions/);
+  });
+
+  it('hive.permissionMode bypassPermissions as uid 0 falls back to acceptEdits, so the turn still runs', async () => {
+    expect(process.getuid?.()).toBe(0);
+    const h = await start({ rules: [{ reply: { text: 'ran anyway' } }] }, { permissionMode: 'bypassPermissions' });
+    h.harness.deliver(op('go'));
+    await h.harness.loop.idle();
+    expect(rows(h).filter((r) => r[0] === 'agent' || r[0] === 'error').map((r) => r[1])).toEqual(['ran anyway']);
   });
 
   it('a claude command that cannot start is an error entry, not a crash', async () => {
