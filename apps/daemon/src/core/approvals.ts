@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { validateAgentName } from '@hive/core';
 import type { Approval, ApprovalDiff } from '@hive/protocol';
 import {
+  checkProposal,
   diff,
   EMPTY_TREE,
   fetchToTag,
@@ -10,6 +11,8 @@ import {
   plantDeployed,
   plantFailed,
   proposalTag,
+  readAgentPolicy,
+  readProposedMain,
   readTreeReset,
   resetWorkingTreeToMain,
   revParse,
@@ -17,6 +20,7 @@ import {
   stampApproved,
   tagExists,
   updateRef,
+  withFetchedCommit,
 } from '@hive/gitops';
 import { abortDeploy, finalizeDeploy, prepareDeploy } from '@hive/metaflake';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
@@ -33,6 +37,14 @@ function queued(ctx: HiveContext, a: Approval) {
   return { approval_id: a.id, fetched_sha: a.fetched_sha };
 }
 
+/**
+ * The operator's proposal policy for `name` (`<state>/policy/<name>.json`, outside every agent
+ * bind: the manager cannot relax it). Used by both requests and by spawn's first commit.
+ */
+export function agentPolicy(ctx: HiveContext, name: string) {
+  return readAgentPolicy(ctx.layout.root, name);
+}
+
 /** Manager call: seed a new agent's proposed repo and queue its first approval (approve = spawn). */
 export function requestInitConfig(ctx: HiveContext, caller: string, name: string) {
   requireManager(ctx, caller, 'request_init_config');
@@ -42,8 +54,12 @@ export function requestInitConfig(ctx: HiveContext, caller: string, name: string
     const open = ctx.store.listApprovals({ agent: name }).find((a) => a.kind === 'init' && (a.status === 'pending' || a.status === 'building'));
     if (open) throw new ApprovalResolvedError(open.id, `queued for ${name}'s first config`);
     const dir = ctx.layout.proposed(name);
+    const policy = agentPolicy(ctx, name);
     await setupProposed({ dir, name });
-    const sha = await revParse(dir, 'refs/heads/main');
+    // The manager may have made that repo itself: its main is checked like any proposal, in a
+    // daemon-owned copy, before a row exists (a refusal queues nothing).
+    const sha = await readProposedMain(dir);
+    await withFetchedCommit(dir, sha, (copy, full) => checkProposal(copy, full, policy));
     const a = await ctx.locks.run(APPROVAL_ID_LOCK, async () =>
       ctx.store.insertApproval({ id: ctx.store.nextApprovalId(), agent: name, kind: 'init', commit_ref: sha, fetched_sha: sha }),
     );
@@ -57,12 +73,15 @@ export async function requestApplyCommit(ctx: HiveContext, caller: string, name:
   validateAgentName(name);
   if (!ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
   const applied = ctx.layout.applied(name);
+  const policy = agentPolicy(ctx, name);
   const a = await ctx.locks.run(APPROVAL_ID_LOCK, async () => {
     const id = ctx.store.nextApprovalId();
     const tag = proposalTag(id);
     // A proposal tag without a row is left from a daemon killed mid-request: that id was never handed out.
     if (await tagExists(applied, tag)) await git(applied, ['tag', '-d', tag]);
-    const fetched = await fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag });
+    // The policy runs on a daemon-owned copy first: a refused proposal leaves applied untouched (no tag, no objects).
+    const check = (copy: string, full: string) => checkProposal(copy, full, policy);
+    const fetched = await fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag, check });
     return ctx.store.insertApproval({ id, agent: name, kind: 'apply', commit_ref: sha, fetched_sha: fetched });
   });
   return queued(ctx, a);
@@ -74,15 +93,29 @@ function getApproval(ctx: HiveContext, id: number): Approval {
   return a;
 }
 
-/** `main..proposal/<id>` in the applied repo: every file the deploy would change. */
+/**
+ * `main..proposal/<id>` in the applied repo: every file the deploy would change. An init approval
+ * is EMPTY_TREE..sha, never computed in the (manager-writable) proposed repo: in applied once it
+ * exists, before that in a daemon-owned copy of exactly that commit (what spawn will fetch).
+ */
 export async function approvalDiff(ctx: HiveContext, id: number): Promise<ApprovalDiff> {
   const a = getApproval(ctx, id);
-  if (a.kind === 'init') return diff(ctx.layout.proposed(a.agent), EMPTY_TREE, a.fetched_sha ?? a.commit_ref);
+  if (a.kind === 'init') return initDiff(ctx, a);
   const applied = ctx.layout.applied(a.agent);
   if (!existsSync(applied)) return { text: '(applied repo is gone: the agent was purged)', files: [], truncated: false };
   const d = await diff(applied, 'refs/heads/main', `refs/tags/${proposalTag(id)}`);
   if (d.files.length === 0) return { ...d, text: '(proposal matches currently-deployed tree)' };
   return d;
+}
+
+async function initDiff(ctx: HiveContext, a: Approval): Promise<ApprovalDiff> {
+  const sha = a.fetched_sha ?? a.commit_ref;
+  const applied = ctx.layout.applied(a.agent);
+  if (existsSync(applied) && (await tagExists(applied, 'deployed/0'))) {
+    const deployed = await revParse(applied, 'refs/tags/deployed/0');
+    if (deployed === sha) return diff(applied, EMPTY_TREE, 'refs/tags/deployed/0');
+  }
+  return withFetchedCommit(ctx.layout.proposed(a.agent), sha, (copy, full) => diff(copy, EMPTY_TREE, full));
 }
 
 function resolved(ctx: HiveContext, a: Approval, r: { status: 'deployed' | 'failed' | 'denied'; terminal_tag: string | null; note: string | null }) {
