@@ -62,6 +62,9 @@ describe('the harness page with the real claude CLI', () => {
     const errors = page.locator('hive-chat-log .entry.error .text');
     await expect.poll(() => errors.allTextContents(), { timeout: 60_000 }).toEqual([expect.stringMatching(/^API error 529 overloaded: Overloaded\. [^\n]+$/)]);
     await expect.poll(() => activity.textContent()).toBe('error');
+    // The failed call cost nothing: the resumed session's earlier cost is not charged again.
+    await expect.poll(() => usage.allTextContents()).toEqual([expect.stringMatching(/^\$0\.\d{4} · 1\.5k in \/ 42 out$/), '$0.0000 · 0 in / 0 out']);
+    expect((await state()).usage_today).toMatchObject({ turns: 2, cost_usd: cost });
     expect(await page.locator('hive-chat-log .entry.agent').count()).toBe(1);
     // Both turns went through the real CLI to the scripted API.
     expect(api.messages().map((r) => r.lastUserText)).toEqual(['hello', expect.stringContaining('overload please')]);

@@ -53,6 +53,7 @@ describe('parseStreamLine', () => {
       isError: false,
       subtype: 'success',
       costUsd: 0.0042,
+      sessionCostUsd: 0.0042,
       usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 },
       modelUsage: { 'claude-x': { costUSD: 0.0042 } },
       numTurns: 2,
@@ -63,6 +64,21 @@ describe('parseStreamLine', () => {
     // As claude 2.1.332 ends a run cut short by --max-turns.
     const maxTurns = '{"type":"result","subtype":"error_max_turns","is_error":true,"result":null,"terminal_reason":"max_turns","errors":["Reached maximum number of turns (1)"]}';
     expect(parseStreamLine(maxTurns)[0]).toMatchObject({ kind: 'result', isError: true, text: '', apiError: null, costUsd: 0, errors: ['Reached maximum number of turns (1)'] });
+  });
+
+  it('charges a resumed run its own cost, not the session\'s running total (as claude 2.1.332 reports a third resumed turn)', () => {
+    const [r] = parseStreamLine(
+      line({
+        type: 'result',
+        subtype: 'success',
+        total_cost_usd: 0.00081,
+        usage: { input_tokens: 100, output_tokens: 7 },
+        modelUsage: { 'claude-sonnet-5-5': { inputTokens: 300, costUSD: 0.00081 } },
+        model_usage_since_last_result: { 'claude-sonnet-5-5': { inputTokens: 100, costUSD: 0.00027 } },
+        num_turns: 1,
+      }),
+    );
+    expect(r).toMatchObject({ costUsd: 0.00027, sessionCostUsd: 0.00081, modelUsage: { 'claude-sonnet-5-5': { inputTokens: 100, costUSD: 0.00027 } } });
   });
 
   it('reads a failed API call from the synthetic assistant message and from the result', () => {

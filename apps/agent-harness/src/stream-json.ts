@@ -24,8 +24,13 @@ export interface ResultEvent {
   text: string;
   isError: boolean;
   subtype: string;
+  /** What this run cost (not the resumed session's running total). */
   costUsd: number;
+  /** `total_cost_usd`: the whole session's cost so far when the run resumed one. */
+  sessionCostUsd: number;
+  /** Token counts of this run. */
   usage: TokenUsage;
+  /** This run's usage per model. */
   modelUsage: Record<string, unknown>;
   numTurns: number;
   durationMs: number;
@@ -71,19 +76,29 @@ function apiFailure(ev: Obj, text: string): ApiFailure {
   return { status, type: str(ev.api_error_type), kind: str(ev.api_error) ?? str(ev.error), text };
 }
 
+/** Sums `costUSD` over a modelUsage map. */
+function costOf(modelUsage: Obj): number {
+  let usd = 0;
+  for (const m of Object.values(modelUsage)) if (isObj(m)) usd += num(m.costUSD);
+  return Math.round(usd * 1e9) / 1e9;
+}
+
 function resultEvent(ev: Obj): ResultEvent {
   const text = typeof ev.result === 'string' ? ev.result : '';
   const subtype = str(ev.subtype) ?? '';
   const isError = ev.is_error === true || subtype.startsWith('error');
   const failedApi = isError && (ev.terminal_reason === 'api_error' || typeof ev.api_error_status === 'number' || str(ev.api_error) !== null);
+  // With --resume, total_cost_usd and modelUsage add up the whole session so far; model_usage_since_last_result is this run's alone.
+  const sinceLast = isObj(ev.model_usage_since_last_result) ? ev.model_usage_since_last_result : null;
   return {
     kind: 'result',
     text,
     isError,
     subtype,
-    costUsd: num(ev.total_cost_usd),
+    costUsd: sinceLast ? costOf(sinceLast) : num(ev.total_cost_usd),
+    sessionCostUsd: num(ev.total_cost_usd),
     usage: tokenUsage(ev.usage),
-    modelUsage: isObj(ev.modelUsage) ? ev.modelUsage : {},
+    modelUsage: sinceLast ?? (isObj(ev.modelUsage) ? ev.modelUsage : {}),
     numTurns: int(ev.num_turns),
     durationMs: num(ev.duration_ms),
     errors: Array.isArray(ev.errors) ? ev.errors.filter((e): e is string => typeof e === 'string' && e !== '') : [],

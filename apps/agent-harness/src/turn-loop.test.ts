@@ -139,6 +139,11 @@ describe('the turn loop with the real claude CLI', () => {
     const turnsOfDeltas = h.frames.flatMap((f) => (f.kind === 'delta' ? [f.turn] : []));
     expect(turnsOfDeltas).toEqual([...turnsOfDeltas].sort());
     expect(new Set(turnsOfDeltas)).toEqual(new Set([1, 2, 3, 4]));
+    // Same scripted usage each turn: a resumed turn is charged its own cost, not the session's running total.
+    const costs = [1, 2, 3, 4].map((t) => h.harness.usage.ofTurn(t)!.cost_usd);
+    expect(costs[0]).toBeGreaterThan(0);
+    expect(costs).toEqual([costs[0], costs[0], costs[0], costs[0]]);
+    expect(h.harness.state().usage_today.cost_usd).toBeCloseTo(4 * costs[0]!, 9);
   });
 
   it('a model flip during a turn lands on the next turn, not the running one', async () => {
