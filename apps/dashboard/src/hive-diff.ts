@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ApprovalDiff } from '@hive/protocol';
-import { diffSections, type DiffSection } from './diff-split.js';
+import { diffSections, markInvisible, type DiffSection } from './diff-split.js';
 import { theme } from './theme.js';
 
 /** Most diff lines rendered in one card; the rest is counted, not drawn, so a huge proposal can't freeze the tab. */
@@ -72,6 +72,31 @@ export class HiveDiff extends LitElement {
         color: var(--dim);
         font-style: italic;
       }
+      /* A control, bidi or zero-width character, shown as its name instead of acting on the text. */
+      .mark {
+        color: #0b0c10;
+        background: var(--amber);
+        border-radius: 2px;
+        padding: 0 0.15em;
+        font-size: 0.75em;
+        font-weight: 600;
+      }
+      .header {
+        color: var(--dim);
+        font-size: 0.78rem;
+      }
+      .header.loud {
+        color: var(--amber);
+      }
+      .badge {
+        color: var(--amber);
+        font-size: 0.75rem;
+      }
+      .l,
+      .path {
+        unicode-bidi: isolate;
+        direction: ltr;
+      }
     `,
   ];
 
@@ -87,29 +112,42 @@ export class HiveDiff extends LitElement {
     const sections = diffSections(d, DIFF_LINE_CAP);
     if (sections.length === 0) return html`<p class="noop">${d.text.trim() || '(empty diff)'}</p>`;
     const hidden = sections.reduce((n, s) => n + s.hidden, 0);
+    const cut = sections.filter((s) => s.cut);
     const open = !this.folded && sections.length <= 6;
     return html`${sections.map((s) => this.file(s, open))}
     ${d.truncated || hidden > 0
       ? html`<p class="notice" role="note">
-          ⚠ diff capped${hidden > 0 ? html`: ${hidden} more lines not shown` : ''}${d.truncated ? ' (the daemon cut the text at its size cap)' : ''} — run
-          <code>hive diff ${this.approvalId}</code> for all of it.
+          ⚠ diff capped${hidden > 0 ? html`: ${hidden} more lines not shown` : ''}${cut.length
+            ? html` (the daemon cut ${cut.length} file${cut.length > 1 ? 's' : ''} at its size cap: ${cut.map((c, i) => html`${i ? ', ' : ''}${visible(c.path)}`)})`
+            : d.truncated ? ' (the daemon cut the text at its size cap)' : ''} — every file is listed above with its counts; run
+          <code>hive diff ${this.approvalId}</code> for the text.
         </p>`
       : ''}`;
   }
 
   private file(s: DiffSection, open: boolean) {
-    return html`<details ?open=${open} data-file=${s.path}>
+    // Anything but an ordinary text file with unchanged mode is worth the operator's eye.
+    const loud = s.kind !== 'file' || s.status === 'type-changed' || (s.old_mode !== null && s.new_mode !== null && s.old_mode !== s.new_mode);
+    return html`<details ?open=${open} data-file=${s.path} data-kind=${s.kind}>
       <summary>
-        <span class="path">${s.path}</span>
+        <span class="path">${visible(s.path)}</span>
+        ${s.kind !== 'file' ? html`<span class="badge">${s.kind}</span>` : ''}
+        ${s.cut ? html`<span class="badge">cut</span>` : ''}
         ${s.binary ? html`<span class="dim">binary</span>` : html`<span class="add">+${s.added}</span><span class="del">−${s.removed}</span>`}
       </summary>
+      <div class="header ${loud ? 'loud' : ''}" style="padding: 0 0.5rem 0.3rem">${visible(s.header)}</div>
       ${s.lines.length || s.hidden || s.cut
-        ? html`<pre>${s.lines.map((l) => html`<span class="l ${lineClass(l)}">${l}</span>`)}${s.hidden
+        ? html`<pre>${s.lines.map((l) => html`<span class="l ${lineClass(l)}">${visible(l)}</span>`)}${s.hidden
             ? html`<span class="l dim">… ${s.hidden} more lines</span>`
             : ''}${s.cut ? html`<span class="l dim">… cut by the daemon's size cap</span>` : ''}</pre>`
         : ''}
     </details>`;
   }
+}
+
+/** Text with each control, bidi or zero-width character replaced by a styled ⟨NAME⟩ mark (text nodes only, never HTML). */
+function visible(text: string) {
+  return markInvisible(text).map((p) => ('mark' in p ? html`<span class="mark" title=${`U+${p.code.toString(16).toUpperCase().padStart(4, '0')}`}>⟨${p.mark}⟩</span>` : p.text));
 }
 
 function lineClass(l: string): string {
