@@ -80,4 +80,30 @@ describe('git', () => {
     await commitAll(repo, 'x');
     expect(existsSync(marker)).toBe(false);
   });
+
+  it('ignores replace refs on every call (positive control: plain git follows them)', async () => {
+    const repo = await initTestRepo();
+    const real = await commitFiles(repo, { 'a.txt': 'real\n' });
+    const decoy = await commitFiles(repo, { 'a.txt': 'decoy\n' });
+    const { git: tgit } = await import('@hive/testkit');
+    await tgit(repo, ['replace', real, decoy]);
+    expect(await tgit(repo, ['show', `${real}:a.txt`])).toBe('decoy');
+    expect(await git(repo, ['show', `${real}:a.txt`])).toBe('real');
+  });
+
+  it('reaches no transport but local paths (ext:: and http are refused)', async () => {
+    const repo = await initTestRepo();
+    const marker = path.join(tempDir(), 'ext-ran');
+    await expect(git(repo, ['fetch', `ext::sh -c touch% ${marker}`, 'main'])).rejects.toThrow(/transport 'ext' not allowed/);
+    await expect(git(repo, ['ls-remote', 'http://127.0.0.1:9/x'])).rejects.toThrow(/transport 'http' not allowed/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('reads no in-tree or indexed .gitattributes in an isolated call', async () => {
+    const repo = await initTestRepo();
+    await commitFiles(repo, { '.gitattributes': '*.nix -diff\n', 'a.nix': 'x\n' });
+    const { runGit } = await import('./git.js');
+    expect((await runGit(repo, ['check-attr', 'diff', '--', 'a.nix'])).stdout).toBe('a.nix: diff: unset\n');
+    expect((await runGit(repo, ['check-attr', 'diff', '--', 'a.nix'], { isolated: true })).stdout).toBe('a.nix: diff: unspecified\n');
+  });
 });

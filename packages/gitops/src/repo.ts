@@ -9,7 +9,7 @@ export function isRepo(dir: string): boolean {
   return existsSync(path.join(dir, '.git'));
 }
 
-/** git init on branch main with a repo-local identity, signing and background gc off; idempotent. */
+/** git init on branch main with a repo-local identity, signing and background gc off; idempotent. Daemon-owned dirs only. */
 export async function initRepo(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (!isRepo(dir)) await git(dir, ['init', '-q', '-b', 'main']);
@@ -25,7 +25,10 @@ export async function initRepo(dir: string): Promise<void> {
   }
 }
 
-/** Stages everything and commits it; returns the new sha, or null when nothing changed. */
+/**
+ * Stages everything and commits it; returns the new sha, or null when nothing changed. Porcelain that
+ * applies the repo's attributes and filters: only for daemon-owned repos, never one an agent can write.
+ */
 export async function commitAll(repo: string, message: string): Promise<string | null> {
   await git(repo, ['add', '-A']);
   const staged = await runGit(repo, ['diff', '--cached', '--quiet'], { allowFailure: true });
