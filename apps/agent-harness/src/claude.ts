@@ -135,9 +135,10 @@ export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> 
         return;
       }
       case 'message': {
-        const already = ev.messageId ? streamed.has(ev.messageId) : anonOpen;
+        // Deltas without an id (older CLIs) are taken to belong to the next full message, whatever its id.
+        const already = (ev.messageId !== null && streamed.has(ev.messageId)) || anonOpen;
         if (!already) emit(ev.text, true);
-        if (!ev.messageId) anonOpen = false;
+        anonOpen = false;
         parts.push(ev.text);
         return;
       }
