@@ -15,7 +15,9 @@ import { UsageLog } from './usage.js';
 
 /** Env handed to claude: the harness's own, minus the token (the MCP server gets it from its config file). */
 function claudeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env = { ...base };
+  // The hive tools are the agent's reason to exist: offer them in every request rather than
+  // deferred behind a ToolSearch round trip (Claude Code defers MCP tools by default).
+  const env: NodeJS.ProcessEnv = { ENABLE_TOOL_SEARCH: 'false', ...base };
   delete env.HIVE_TOKEN;
   return env;
 }

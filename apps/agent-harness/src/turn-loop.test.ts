@@ -69,6 +69,9 @@ describe('the turn loop with the real claude CLI', () => {
     expect(asks[0]).toMatchObject({ authorization: 'Bearer agent-token-123', body: { question: 'may I deploy coder?' } });
     const reqs = h.api.messages();
     expect(reqs).toHaveLength(2);
+    // Offered up front (ENABLE_TOOL_SEARCH=false), not deferred behind a ToolSearch round trip.
+    expect(reqs[0]!.toolNames).toEqual(expect.arrayContaining(['mcp__hive__ask_operator', 'mcp__hive__send_message']));
+    expect(reqs[0]!.toolNames).not.toContain('mcp__hive__request_apply_commit');
     expect(reqs[1]!.lastToolResult).toContain('question #1 sent to the operator');
     expect(reqs[1]!.lastToolResult).not.toMatch(/permission/i);
     expect(rows(h)).toContainEqual(['tool', 'mcp__hive__ask_operator {"question":"may I deploy coder?"}', 1]);
