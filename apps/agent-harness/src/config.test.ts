@@ -50,13 +50,13 @@ describe('parseHarnessEnv', () => {
   it('reads a JSON argv claude command, manager flag, extra MCP servers and the daemon URL', () => {
     const c = parseHarnessEnv({
       ...base,
-      HIVE_CLAUDE_CMD: '["node","/abs/fake-claude.mjs"]',
+      HIVE_CLAUDE_CMD: '["node","/abs/claude-cli.mjs"]',
       HIVE_IS_MANAGER: '1',
       HIVE_MCP_SERVERS: '{"bb":{"command":"bb-mcp","args":["--x"]}}',
       HIVE_DAEMON_URL: 'http://127.0.0.1:7777/',
       HIVE_MODEL: 'opus',
     });
-    expect(c.claudeCommand).toEqual(['node', '/abs/fake-claude.mjs']);
+    expect(c.claudeCommand).toEqual(['node', '/abs/claude-cli.mjs']);
     expect(c.isManager).toBe(true);
     expect(c.mcpServers).toEqual({ bb: { command: 'bb-mcp', args: ['--x'] } });
     expect(c.daemonUrl).toBe('http://127.0.0.1:7777');

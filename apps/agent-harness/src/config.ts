@@ -23,7 +23,7 @@ export const ClaudeCommand = z
       const parsed = z.array(z.string().min(1)).min(1).parse(JSON.parse(raw));
       return parsed;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'a JSON array of non-empty strings, e.g. ["node","/abs/fake-claude.mjs"]' });
+      ctx.addIssue({ code: 'custom', message: 'a JSON array of non-empty strings, e.g. ["node","/abs/claude-cli.mjs"]' });
       return z.NEVER;
     }
   });
