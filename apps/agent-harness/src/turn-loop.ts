@@ -184,7 +184,8 @@ export class TurnLoop {
     const record = usageRecordOf({ turn, ok, model, result: outcome.result });
     this.o.usage.append(record);
     if (outcome.result) this.#record({ role: 'system', text: formatUsageLine(record), turn });
-    this.o.onTurnReport?.({ ...record, error: error ?? null });
+    // TurnReportBody caps the line at 2000 characters; the daemon would refuse a longer one.
+    this.o.onTurnReport?.({ ...record, error: error?.slice(0, 2000) ?? null });
     this.#setActivity(ok || outcome.status === 'cancelled' ? 'idle' : 'error');
     if (ok) this.o.log.info({ turn, cost_usd: record.cost_usd }, 'turn finished');
     else this.o.log.warn({ turn, status: outcome.status, error }, 'turn did not finish');
