@@ -7,6 +7,7 @@ import { validateAgentName } from '@hive/core';
 import { ConfigError, defaultStateDir, loadConfig } from './config.js';
 import { findOperatorToken, HiveClient, HiveClientError } from './client.js';
 import { preflight } from './preflight.js';
+import { formatDiff } from './diff-print.js';
 
 const program = new Command('hive')
   .description('hyperhive: a control plane for Claude-driven agents')
@@ -175,11 +176,12 @@ program
 
 program
   .command('diff <id>')
-  .description("an approval's diff against what is deployed")
+  .description("an approval's diff against what is deployed: every file with its counts, then the text with control and bidi characters shown visibly")
+  .option('--raw', 'print the diff bytes as the daemon sent them (no escaping)')
   .action(
-    act(async (id: string) => {
+    act(async (id: string, o: { raw?: boolean }) => {
       const d = await client().request<ApprovalDiff>('GET', `/api/approvals/${approvalId(id)}/diff`);
-      print(d.text);
+      print(formatDiff(d, { raw: o.raw }));
     }),
   );
 

@@ -29,6 +29,13 @@ export const DiffFile = z.object({
   added: z.number().int().nonnegative(),
   removed: z.number().int().nonnegative(),
   binary: z.boolean().default(false),
+  /** What happened to the file; mode, symlink and submodule changes are never shown as plain text. */
+  status: z.enum(['added', 'deleted', 'modified', 'type-changed']).optional(),
+  old_mode: z.string().nullable().optional(),
+  new_mode: z.string().nullable().optional(),
+  kind: z.enum(['file', 'symlink', 'submodule']).optional(),
+  /** This file's part of the text was cut at the per-file cap. */
+  truncated: z.boolean().optional(),
 });
 export type DiffFile = z.infer<typeof DiffFile>;
 

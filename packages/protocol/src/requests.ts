@@ -3,7 +3,8 @@ import { z } from 'zod';
 /** Agent names are checked fully by @hive/core; the schema only bounds the size at the edge. */
 const name = z.string().min(1).max(64);
 /** A commit id: 4–64 hex chars (never a ref name or an option). */
-export const Sha = z.string().regex(/^[0-9a-f]{4,64}$/i, 'a commit sha: 4 to 64 hex characters');
+/** Full shas only: a short prefix could be guessed into another repo's object. */
+export const Sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i, 'a full commit sha: 40 (or 64) hex characters');
 
 export const SpawnBody = z.object({ name });
 export const RequestInitConfigBody = z.object({ name });

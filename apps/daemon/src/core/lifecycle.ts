@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { insideRoot, validateAgentName } from '@hive/core';
-import { setupApplied, setupProposed, listTags } from '@hive/gitops';
+import { readAgentPolicy, setupApplied, setupProposed, listTags } from '@hive/gitops';
 import { agentsForMeta, lockUpdateForRebuild, lockUpdateHyperhive, syncAgents } from '@hive/metaflake';
 import { findPortConflicts, preflightPort } from '@hive/ports';
 import { readHiveSettings } from '@hive/containers';
@@ -64,7 +64,8 @@ export async function spawnLocked(
   if (!o.skipPreflight) preflight(ctx, name);
   const proposed = ctx.layout.proposed(name);
   await setupProposed({ dir: proposed, name });
-  await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed, sha: o.sha });
+  // The first commit is checked like every later proposal, with the operator's relaxations for this agent.
+  await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed, sha: o.sha, policy: readAgentPolicy(ctx.layout.root, name) });
   ctx.tokens.ensure(name);
   const agent = runtimeAgent(ctx, name);
   spawningIn(ctx).add(name);
