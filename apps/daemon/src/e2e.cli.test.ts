@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitFiles, git, snapshotTree } from '@hive/testkit';
+import { commitFiles, git, snapshotTree, startScriptedApi, type ScriptedApi } from '@hive/testkit';
 import { lockedRev } from '@hive/metaflake';
 import { startDaemonProcess, hive, type DaemonProcess } from './test-support/daemon-process.js';
-import { fakeClaudePath } from '@hive/agent-harness/testing';
 
 // One real daemon driven only through the CLI, on the default ports (manager 8000, coder 8202).
 /** An agent's page API as the operator reaches it: through the daemon, with the operator token. */
@@ -16,15 +15,21 @@ async function pageApi(d: DaemonProcess, agent: string, p: string): Promise<Resp
 
 describe('hive CLI end to end (process runtime)', () => {
   let d: DaemonProcess;
+  let api: ScriptedApi;
   let env: Record<string, string>;
   const sh = (args: string[]) => hive(args, env);
 
   beforeAll(async () => {
-    d = await startDaemonProcess({ env: { HIVE_CLAUDE_CMD: JSON.stringify([process.execPath, fakeClaudePath]) } });
+    // The agents run the real claude CLI; only the Anthropic API is scripted (every turn answers with text).
+    api = await startScriptedApi([]);
+    d = await startDaemonProcess({
+      env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' },
+    });
     env = d.env;
   });
   afterAll(async () => {
     await d?.stop();
+    await api?.close();
   });
 
   it('spawns the manager on a fresh state dir', async () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { tempDir } from '@hive/testkit';
+import { startScriptedApi, tempDir, type ScriptedApi } from '@hive/testkit';
 
 const require = createRequire(import.meta.url);
 /** The built `hive` CLI of @hive/daemon (turbo builds it before this package's tests). */
@@ -20,8 +20,20 @@ export interface Daemon {
   /** Agent ports: the manager's, and the base the hashed ports are added to. */
   managerPort: number;
   agentPortBase: number;
+  /** The scripted Anthropic API its agents' real claude talks to (absent when the caller passed ANTHROPIC_BASE_URL). */
+  api: ScriptedApi | null;
   output(): string;
   stop(): Promise<void>;
+}
+
+/** Env that keeps the real claude CLI on a scripted loopback API, fast and offline. */
+export function offlineClaudeEnv(apiUrl: string): Record<string, string> {
+  return {
+    ANTHROPIC_BASE_URL: apiUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
+  };
 }
 
 /**
@@ -35,7 +47,10 @@ export async function startDaemon(
   const stateDir = o.stateDir ?? tempDir('hive-e2e-');
   const managerPort = o.managerPort ?? 20000 + Math.floor(Math.random() * 9000);
   const agentPortBase = o.agentPortBase ?? 30000 + Math.floor(Math.random() * 20000);
+  // Agents run the real claude CLI: without a scripted API of the caller's, one that answers every turn with text.
+  const api = o.env?.ANTHROPIC_BASE_URL ? null : await startScriptedApi([]);
   const env: Record<string, string> = {
+    ...(api ? offlineClaudeEnv(api.url) : {}),
     HIVE_LOG_LEVEL: 'warn',
     HIVE_TEST_HOOKS: '1',
     HIVE_MANAGER_PORT: String(managerPort),
@@ -70,6 +85,7 @@ export async function startDaemon(
     url,
     token: login[2]!,
     loginUrl: login[1]!,
+    api,
     stateDir,
     env: { ...env, HIVE_URL: url, HIVE_STATE_DIR: stateDir },
     managerPort,
@@ -80,6 +96,7 @@ export async function startDaemon(
       const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       await proc;
       clearTimeout(t);
+      await api?.close();
     },
   };
 }

@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { commitFiles, startScriptedApi, type RecordedRequest, type Rule, type ScriptedApi } from '@hive/testkit';
 import { HiveState } from '@hive/protocol';
 import { launchBrowser } from './browser.js';
-import { apiCall, hive, startDaemon, type Daemon } from './daemon.js';
+import { apiCall, hive, offlineClaudeEnv, startDaemon, type Daemon } from './daemon.js';
 
 // The real Claude Code CLI drives every agent here: only the Anthropic API is scripted (on loopback).
 // Daemon, harnesses (under bwrap), the CLI's MCP client, the hive MCP server, git and nix are real.
@@ -103,12 +103,7 @@ beforeAll(async () => {
   api = await startScriptedApi({ rules: RULES });
   [d, ctx] = await Promise.all([
     startDaemon({
-      env: {
-        ANTHROPIC_BASE_URL: api.url,
-        ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      },
+      env: offlineClaudeEnv(api.url),
     }),
     launchBrowser(),
   ]);

@@ -37,11 +37,11 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
     return agentWebPort(name, ctx.ports);
   };
 
-  app.use('/:name/api/*', operatorAuth(ctx.operator, ctx.tokens));
   app.use(
     '/:name/api/*',
     audited(ctx.store, (c) => (MUTATIONS.has(c.req.method) ? { action: `page.${c.req.path.split('/api/')[1]}`, target: c.req.param('name') } : null)),
   );
+  app.use('/:name/api/*', operatorAuth(ctx.operator, ctx.tokens));
   app.all('/:name/api/*', async (c) => {
     const name = c.req.param('name');
     const port = portOf(name);

@@ -108,7 +108,6 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   });
 
   const op = new Hono<Env>();
-  op.use('*', operatorAuth(hive.ctx.operator, hive.ctx.tokens));
   op.use(
     '*',
     audited(hive.ctx.store, async (c) => {
@@ -123,6 +122,8 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
       return { action: p.slice(1) };
     }),
   );
+  // After the audit, so refused attempts (no credential, an agent's token) are on record too.
+  op.use('*', operatorAuth(hive.ctx.operator, hive.ctx.tokens));
   op.get('/session', (c) => c.json({ ok: true, actor: c.get('actor') }));
   op.get('/audit', (c) => {
     const q = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200) }).safeParse({ limit: c.req.query('limit') || undefined });
