@@ -48,3 +48,14 @@ describe('describeEvent for crashes', () => {
     expect(describeEvent({ type: 'container_crash', agent: 'iris', data: { code: null, signal: 'SIGKILL', tail: '' } })).toBe('iris crashed (SIGKILL)');
   });
 });
+
+describe('describeEvent for usage events', () => {
+  it('says what an agent is doing now', () => {
+    expect(describeEvent({ type: 'AgentActivity', agent: 'coder', data: { agent: 'coder', activity: 'working' } })).toBe('coder is working');
+  });
+  it("gives the budget line the harness wrote when an agent's turns stop", () => {
+    expect(describeEvent({ type: 'BudgetExceeded', agent: 'coder', data: { agent: 'coder', error: 'daily budget of $1.00 reached' } })).toBe(
+      'coder stopped: daily budget of $1.00 reached',
+    );
+  });
+});

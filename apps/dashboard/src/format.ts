@@ -60,6 +60,10 @@ export function describeEvent(e: { type: string; agent: string | null; data: Rec
       return `${who} asks: ${s(d.question)}`;
     case 'QuestionAnswered':
       return `answered ${who}: ${s(d.answer)}`;
+    case 'AgentActivity':
+      return `${who} is ${s(d.activity)}`;
+    case 'BudgetExceeded':
+      return `${who} stopped: ${firstLine(s(d.error)) || 'its daily budget is spent'}`;
     case 'Message':
       return `${s(d.from) || who} → ${s(d.to)}: ${s(d.text)}`;
     default:

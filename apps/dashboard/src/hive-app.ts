@@ -1,9 +1,11 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { ApprovalDiff, AuditEntry, HiveEvent, HiveState } from '@hive/protocol';
+import { announcement } from './announce.js';
 import { api, DaemonError, takeLinkToken } from './api.js';
 import { busyKey } from './busy.js';
 import { LiveEventsController } from './live-events.js';
+import { notifyQuestion, notifyState, toggleNotify, type NotifyState } from './notifications.js';
 import { panel, theme } from './theme.js';
 import type { Toast } from './hive-toast.js';
 import './hive-approvals.js';
@@ -18,7 +20,7 @@ import './hive-toast.js';
 
 const REFRESH_DEBOUNCE_MS = 120;
 const EVENTS_KEPT = 500;
-const TOAST_MS = { ok: 4000, err: 9000 };
+const TOAST_MS = { ok: 4000, err: 9000, ask: 9000 };
 
 /** The operator's screen: owns the data, talks to the daemon, hands everything down to the panels. */
 @customElement('hive-app')
@@ -107,6 +109,8 @@ export class HiveApp extends LitElement {
   @state() private needsLogin = false;
   @state() private loginError = '';
   @state() private loggingIn = false;
+  /** The questions panel's `notify me` toggle, remembered across visits. */
+  @state() private notify: NotifyState = notifyState();
 
   private live = new LiveEventsController(this, {
     onEvent: (e) => this.onEvent(e),
@@ -188,6 +192,7 @@ export class HiveApp extends LitElement {
         @deny-requested=${(e: HTMLElementEventMap['deny-requested']) => this.deny(e.detail.id, e.detail.reason)}
         @answer-requested=${(e: HTMLElementEventMap['answer-requested']) => this.answer(e.detail.id, e.detail.answer)}
         @toast-dismissed=${(e: HTMLElementEventMap['toast-dismissed']) => this.dismiss(e.detail.id)}
+        @notify-toggle-requested=${() => void this.toggleNotify()}
       >
         <hive-port-banner .conflicts=${h?.port_conflicts ?? []}></hive-port-banner>
         <hive-containers .agents=${h?.agents ?? []} .busy=${this.busy} .spawned=${this.spawned}></hive-containers>
@@ -195,7 +200,7 @@ export class HiveApp extends LitElement {
           <section class="panel" aria-labelledby="call">
             <h2 id="call"><span class="glyph">◆</span> Y3R C4LL <span class="dim">· approvals &amp; questions</span></h2>
             <hive-approvals .approvals=${h?.approvals ?? []} .diffs=${this.diffs} .diffErrors=${this.diffErrors} .busy=${this.busy}></hive-approvals>
-            <hive-questions .questions=${h?.questions ?? []} .busy=${this.busy}></hive-questions>
+            <hive-questions .questions=${h?.questions ?? []} .busy=${this.busy} .notify=${this.notify}></hive-questions>
           </section>
           <section class="panel" aria-labelledby="matrix">
             <h2 id="matrix"><span class="glyph">◆</span> M4TR1X <span class="dim">· messages &amp; events</span></h2>
@@ -215,8 +220,27 @@ export class HiveApp extends LitElement {
   }
 
   private onEvent(e: HiveEvent): void {
-    if (!this.events.some((x) => x.id === e.id)) this.events = [...this.events, e].slice(-EVENTS_KEPT);
+    if (!this.events.some((x) => x.id === e.id)) {
+      this.events = [...this.events, e].slice(-EVENTS_KEPT);
+      this.announce(e);
+    }
     this.scheduleRefresh();
+  }
+
+  /** A new question or a spent budget gets a toast; a question also a notification where the operator allowed it. */
+  private announce(e: HiveEvent): void {
+    const a = announcement(e);
+    if (!a) return;
+    this.toast(a.kind, a.text);
+    if (a.question) notifyQuestion(this.notify, a.question);
+  }
+
+  private async toggleNotify(): Promise<void> {
+    try {
+      this.notify = await toggleNotify(this.notify);
+    } catch (e) {
+      this.toast('err', `notifications: ${(e as Error).message}`);
+    }
   }
 
   /** Coalesces bursts of events into one state fetch. */

@@ -4,10 +4,12 @@ import type { AgentState } from '@hive/protocol';
 import { busyKey } from './busy.js';
 import { panel, theme } from './theme.js';
 import { emit } from './ui-events.js';
+import { modelCell, usageLine, usageTitle } from './usage-format.js';
+import './hive-activity-chip.js';
 import './hive-destroy-button.js';
 import './hive-spawn-form.js';
 
-/** `◆ SW4RM`: one row per container with its port, status, tag, model, harness link, rebuild and destroy; then the spawn form. */
+/** `◆ SW4RM`: one row per container with its port, status, activity, today's spend, tag, model, harness link, rebuild and destroy; then the spawn form. */
 @customElement('hive-containers')
 export class HiveContainers extends LitElement {
   static override styles = [
@@ -19,7 +21,7 @@ export class HiveContainers extends LitElement {
         margin: 0;
         padding: 0;
         display: grid;
-        grid-template-columns: minmax(7rem, 1.2fr) 4.5rem 6.5rem minmax(7rem, 1fr) minmax(6rem, 1fr) auto;
+        grid-template-columns: minmax(7rem, 1.1fr) 4.5rem 6.5rem minmax(9rem, 1.5fr) minmax(7rem, 1fr) minmax(6rem, 1fr) auto;
         column-gap: 1rem;
       }
       li {
@@ -78,6 +80,19 @@ export class HiveContainers extends LitElement {
         flex-wrap: wrap;
         justify-content: flex-end;
       }
+      .doing {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.2rem 0.5rem;
+        align-items: center;
+      }
+      .usage {
+        font-size: 0.85rem;
+        cursor: help;
+      }
+      .config {
+        font-size: 0.85rem;
+      }
       .k {
         display: none;
         color: var(--dim);
@@ -118,7 +133,7 @@ export class HiveContainers extends LitElement {
     return html`<section class="panel" aria-labelledby="h">
       <h2 id="h"><span class="glyph">◆</span> SW4RM <span class="dim">· containers</span></h2>
       <ul>
-        <li class="head" aria-hidden="true"><span>name</span><span>port</span><span>status</span><span>deployed</span><span>model</span><span></span></li>
+        <li class="head" aria-hidden="true"><span>name</span><span>port</span><span>status</span><span>activity · spend</span><span>deployed</span><span>model</span><span></span></li>
         ${agents.length === 0 ? html`<li class="empty">no containers yet</li>` : agents.map((a) => this.row(a))}
       </ul>
       <hive-spawn-form ?busy=${this.busy.has(busyKey.spawn())} .spawned=${this.spawned}></hive-spawn-form>
@@ -135,8 +150,12 @@ export class HiveContainers extends LitElement {
       >
       <span class="port"><span class="k">port </span>${a.port}</span>
       <span class="status ${a.status}" data-status=${a.status}>${a.status}</span>
+      <span class="doing"
+        ><hive-activity-chip .activity=${a.activity}></hive-activity-chip
+        ><span class="usage" title=${usageTitle(a.usage)}>${usageLine(a.usage) ?? html`<span class="dim">—</span>`}</span></span
+      >
       <span class="deployed"><span class="k">tag </span><span class="tag">${a.deployed_tag ?? '—'}</span></span>
-      <span class="model"><span class="k">model </span>${a.model ?? html`<span class="dim">default</span>`}</span>
+      ${this.model(a)}
       <span class="actions">
         <button type="button" ?disabled=${rebuilding} @click=${() => emit(this, 'rebuild-requested', { name: a.name })} aria-label="rebuild ${a.name}">
           ${rebuilding ? html`<span class="spinner" aria-hidden="true"></span>` : '↻'} R3BU1LD
@@ -144,6 +163,16 @@ export class HiveContainers extends LitElement {
         <hive-destroy-button .name=${a.name} ?busy=${this.busy.has(busyKey.destroy(a.name))}></hive-destroy-button>
       </span>
     </li>`;
+  }
+
+  /** What it runs now; agent.nix's default beside it, dimmed, when a runtime override differs. */
+  private model(a: AgentState) {
+    const m = modelCell(a);
+    return html`<span class="model" data-model=${m.runs ?? ''}
+      ><span class="k">model </span>${m.runs ?? html`<span class="dim">default</span>`}${m.config
+        ? html` <span class="dim config" title="the default in agent.nix">· config ${m.config}</span>`
+        : ''}</span
+    >`;
   }
 }
 

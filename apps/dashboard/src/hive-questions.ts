@@ -3,6 +3,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Question } from '@hive/protocol';
 import { busyKey } from './busy.js';
 import { clock } from './format.js';
+import type { NotifyState } from './notifications.js';
+import './hive-notify-toggle.js';
 import { theme } from './theme.js';
 import { emit } from './ui-events.js';
 
@@ -35,9 +37,17 @@ export class HiveQuestions extends LitElement {
           animation: none;
         }
       }
-      h3 {
+      .bar {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 0.5rem;
         margin: 0 0 0.4rem;
       }
+      h3 {
+        margin: 0;
+      }
+
       .q {
         padding: 0.4rem 0;
         border-top: 1px dashed var(--line);
@@ -69,6 +79,8 @@ export class HiveQuestions extends LitElement {
 
   @property({ attribute: false }) questions: Question[] = [];
   @property({ attribute: false }) busy: ReadonlySet<string> = new Set();
+  /** The `notify me` toggle's state (browser notifications for new questions while this page is hidden). */
+  @property() notify: NotifyState = 'off';
   /** Reflected so the host pulses while a question is open. */
   @property({ type: Boolean, reflect: true }) pulsing = false;
   @state() private drafts = new Map<number, string>();
@@ -83,7 +95,7 @@ export class HiveQuestions extends LitElement {
       .filter((q) => q.answered)
       .sort((a, b) => b.id - a.id)
       .slice(0, ANSWERED_SHOWN);
-    return html`<h3>questions · ${open.length} open</h3>
+    return html`<div class="bar"><h3>questions · ${open.length} open</h3><hive-notify-toggle .state=${this.notify}></hive-notify-toggle></div>
       ${open.length === 0 ? html`<p class="empty">no agent is waiting for an answer</p>` : open.map((q) => this.openQuestion(q))}
       ${answered.map(
         (q) => html`<div class="q dim" data-question=${q.id}>

@@ -4,10 +4,10 @@ import { repeat } from 'lit/directives/repeat.js';
 import { theme } from './theme.js';
 import { emit } from './ui-events.js';
 
-/** `ok`: a toast with a request's result; `err`: the transient pill carrying the daemon's exact error text. */
+/** `ok`: a toast with a request's result; `err`: the transient pill carrying the daemon's exact error text; `ask`: an agent's new question. */
 export interface Toast {
   id: number;
-  kind: 'ok' | 'err';
+  kind: 'ok' | 'err' | 'ask';
   text: string;
 }
 
@@ -50,6 +50,13 @@ export class HiveToast extends LitElement {
       .toast.err::before {
         content: '⚠';
         color: var(--red);
+      }
+      .toast.ask {
+        border-color: var(--amber);
+        color: var(--amber);
+      }
+      .toast.ask::before {
+        content: '◆';
       }
       button {
         min-height: 1.6rem;

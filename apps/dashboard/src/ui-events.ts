@@ -8,6 +8,8 @@ export interface UiEventDetails {
   'answer-requested': { id: number; answer: string };
   'toast-dismissed': { id: number };
   'login-requested': { token: string };
+  /** The questions panel's `notify me` toggle was clicked. */
+  'notify-toggle-requested': Record<string, never>;
 }
 export type UiEventName = keyof UiEventDetails;
 
@@ -21,6 +23,7 @@ declare global {
     'answer-requested': CustomEvent<UiEventDetails['answer-requested']>;
     'toast-dismissed': CustomEvent<UiEventDetails['toast-dismissed']>;
     'login-requested': CustomEvent<UiEventDetails['login-requested']>;
+    'notify-toggle-requested': CustomEvent<UiEventDetails['notify-toggle-requested']>;
   }
 }
 
