@@ -44,6 +44,7 @@ const print = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 };
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
+const tokens = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -142,10 +143,12 @@ program
     act(async (o: { json?: boolean }) => {
       const s = await client().request<HiveState>('GET', '/api/state');
       if (o.json) return print(JSON.stringify(s, null, 2));
+      const today = (a: HiveState['agents'][number]) =>
+        a.usage ? `$${a.usage.today.cost_usd.toFixed(4)} ${tokens(a.usage.today.input_tokens)}/${tokens(a.usage.today.output_tokens)}` : '-';
       print(
         table([
-          ['NAME', 'PORT', 'STATUS', 'MODEL', 'DEPLOYED', 'URL'],
-          ...s.agents.map((a) => [a.name + (a.is_manager ? '*' : ''), String(a.port), a.status, a.model ?? '-', a.deployed_tag ?? '-', a.url]),
+          ['NAME', 'PORT', 'STATUS', 'ACTIVITY', 'MODEL', 'DEPLOYED', 'TODAY (cost in/out)', 'URL'],
+          ...s.agents.map((a) => [a.name + (a.is_manager ? '*' : ''), String(a.port), a.status, a.activity ?? '-', a.model ?? '-', a.deployed_tag ?? '-', today(a), a.url]),
         ]),
       );
       for (const c of s.port_conflicts) print(`! port ${c.port} is shared by ${c.agents.join(', ')} — rename one of them`);

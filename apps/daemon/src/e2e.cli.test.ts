@@ -39,6 +39,20 @@ describe('hive CLI end to end (process runtime)', () => {
     expect(s.agents).toMatchObject([{ name: 'hm1nd', port: 8000, status: 'running', deployed_tag: 'deployed/0' }]);
   });
 
+  it("hive status shows each agent's activity and what its real claude turns cost today", async () => {
+    // The manager's first turn (its Spawned event) runs the real CLI against the scripted API.
+    const deadline = Date.now() + 60_000;
+    let out = '';
+    while (Date.now() < deadline) {
+      out = (await sh(['status'])).stdout;
+      if (/^hm1nd\*.*\$0\.\d{4} \d+\/\d+/m.test(out) && !/\$0\.0000 0\/0/.test(out)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(out).toMatch(/^NAME\s+PORT\s+STATUS\s+ACTIVITY\s+MODEL\s+DEPLOYED\s+TODAY \(cost in\/out\)\s+URL$/m);
+    expect(out).toMatch(/^hm1nd\*\s+8000\s+running\s+(idle|working)\s+sonnet\s+deployed\/0\s+\$0\.\d{4} \d+\/\d+\s+http:\/\/127\.0\.0\.1:\d+\/agents\/hm1nd\/$/m);
+    expect(api.messages().length).toBeGreaterThan(0);
+  });
+
   it('spawns coder on port 8202', async () => {
     const r = await sh(['spawn', 'coder']);
     expect(r.stderr + r.stdout).toContain('spawned coder on port 8202');
