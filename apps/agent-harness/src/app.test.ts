@@ -1,16 +1,33 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarnessState } from '@hive/protocol';
+import { startScriptedApi, type ScriptedApi } from '@hive/testkit';
 import { createApp } from './app.js';
+import type { Harness } from './harness.js';
 import { inProcessHarness } from './test-support/in-process.js';
 import { daemonAuth, TEST_DAEMON_KEY_SHA256 } from './test-support/harness-process.js';
 
 const pageDir = fileURLToPath(new URL('../dist/page/', import.meta.url));
 const base = 'http://127.0.0.1:8202';
 
+// One scripted API for the file: the real claude CLI runs every turn these routes queue.
+let api: ScriptedApi;
+const running: Harness[] = [];
+beforeAll(async () => {
+  api = await startScriptedApi([
+    { lastUserText: 'hello', reply: { text: 'Hello, operator.' } },
+    { lastUserText: 'ping', reply: { text: 'pong, iris' } },
+  ]);
+});
+afterAll(async () => {
+  for (const h of running.splice(0)) await h.close();
+  await api?.close();
+});
+
 function setup() {
-  const t = inProcessHarness();
+  const t = inProcessHarness(api.url);
+  running.push(t.harness);
   const app = createApp(t.harness, { pageDir });
   // As the daemon calls it: with its key (tests of the key itself use `bare`).
   const req = (path: string, init: RequestInit = {}) =>
@@ -48,7 +65,8 @@ describe('harness credentials: only the daemon key opens the page API', () => {
       ['/api/cancel', json({})],
       ['/api/inbox', json({ kind: 'operator', from: 'operator', text: 'forged' })],
     ];
-    for (const auth of [{}, { authorization: 'Bearer agent-token-123' }, { authorization: `Bearer ${TEST_DAEMON_KEY_SHA256}` }]) {
+    const auths: Record<string, string>[] = [{}, { authorization: 'Bearer agent-token-123' }, { authorization: `Bearer ${TEST_DAEMON_KEY_SHA256}` }];
+    for (const auth of auths) {
       for (const [path, init] of calls) {
         const res = await bare(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...auth } });
         expect(res.status, `${path} with ${JSON.stringify(auth)}`).toBe(401);
@@ -65,7 +83,7 @@ describe('harness credentials: only the daemon key opens the page API', () => {
   });
 
   it('refuses everything when it was started without a key hash', async () => {
-    const t = inProcessHarness({ daemonKeySha256: null });
+    const t = inProcessHarness(api.url, { daemonKeySha256: null });
     const app = createApp(t.harness, { pageDir });
     const res = await app.request(`${base}/api/state`, { headers: daemonAuth });
     expect(res.status).toBe(401);
@@ -132,9 +150,15 @@ describe('harness HTTP API', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ entry: { role: 'operator', text: 'hello', turn: 1 } });
     await harness.loop.idle();
-    expect(harness.history.list().at(-1)).toMatchObject({ role: 'agent', text: 'echo: hello' });
-    const hist = (await (await req('/api/history')).json()) as { entries: unknown[] };
-    expect(hist.entries).toHaveLength(2);
+    const hist = (await (await req('/api/history')).json()) as { entries: { role: string; text: string; turn: number }[] };
+    expect(hist.entries.map((e) => [e.role, e.turn])).toEqual([
+      ['operator', 1],
+      ['agent', 1],
+      ['system', 1],
+    ]);
+    expect(hist.entries[1]!.text).toBe('Hello, operator.');
+    // The reply came from the real CLI's call to the API, with the operator's text as the prompt.
+    expect(api.messages().some((r) => r.lastUserText === 'hello')).toBe(true);
   });
 
   it('POST /api/inbox needs the daemon key: none, the agent token or a wrong key is 401, the key is 202', async () => {
@@ -147,7 +171,12 @@ describe('harness HTTP API', () => {
     const ok = await req('/api/inbox', json(item));
     expect(ok.status).toBe(202);
     await harness.loop.idle();
-    expect(harness.history.list().map((e) => e.role)).toEqual(['message', 'agent']);
+    expect(harness.history.list().map((e) => [e.role, e.text])).toEqual([
+      ['message', 'iris: ping'],
+      ['agent', 'pong, iris'],
+      ['system', expect.stringMatching(/^\$0\.\d{4} · 100 in \/ 20 out$/)],
+    ]);
+    expect(api.messages().at(-1)!.lastUserText).toBe('[message from iris]\nping');
   });
 
   it('POST /api/inbox refuses an item that does not match the schema', async () => {

@@ -6,6 +6,9 @@ import { BindFailedError } from './errors.js';
 import { harnessEnv, startHarness, daemonFetch } from './test-support/harness-process.js';
 import { harnessMainPath } from './testing.js';
 
+// These harnesses never run a turn, so claude's API is never called: nothing listens on port 9.
+const NO_API = 'http://127.0.0.1:9';
+
 async function holdPort(): Promise<{ blocker: net.Server; port: number }> {
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -47,7 +50,7 @@ describe('listenWithRetry', () => {
 describe('the harness process', () => {
   it('binds a port that another socket frees after a few tries', async () => {
     const { blocker, port } = await holdPort();
-    const h = await startHarness(harnessEnv({ HIVE_PORT: String(port), HIVE_BIND_RETRY_MS: '100' }), (out) => {
+    const h = await startHarness(harnessEnv(NO_API, { HIVE_PORT: String(port), HIVE_BIND_RETRY_MS: '100' }), (out) => {
       if (out.includes('(try 3/12)') && blocker.listening) blocker.close();
     });
     expect(h.port).toBe(port);
@@ -61,7 +64,8 @@ describe('the harness process', () => {
   it('exits 1 with a clear message after 12 logged tries when the port stays taken', async () => {
     const { blocker, port } = await holdPort();
     const r = await execa(process.execPath, [harnessMainPath], {
-      env: harnessEnv({ HIVE_PORT: String(port), HIVE_BIND_RETRY_MS: '20' }),
+      env: harnessEnv(NO_API, { HIVE_PORT: String(port), HIVE_BIND_RETRY_MS: '20' }),
+      extendEnv: false,
       reject: false,
     });
     blocker.close();

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { claudeOfflineEnv, startScriptedApi, tempDir, type ScriptedApi } from '@hive/testkit';
 import { apiErrorLine, claudeArgs, effectivePermissionMode, runClaude, type ClaudeOutcome, type ClaudePermissions } from './claude.js';
 import { DEFAULT_ALLOWED_TOOLS } from './config.js';
-import { realClaudeCommand } from './test-support/real-claude.js';
+import { realClaudeCommand } from './test-support/in-process.js';
 
 const defaults: ClaudePermissions = { permissionMode: 'acceptEdits', allowedTools: DEFAULT_ALLOWED_TOOLS, disallowedTools: [], maxTurns: null };
 

@@ -1,7 +1,7 @@
 // The page in Chromium over a harness PROCESS running the real claude CLI against the scripted API.
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeOfflineEnv, startScriptedApi, type ScriptedApi } from '@hive/testkit';
+import { startScriptedApi, type ScriptedApi } from '@hive/testkit';
 import { daemonAuth, daemonFetch, harnessEnv, startHarness, waitFor, type RunningHarness } from './test-support/harness-process.js';
 import { startDaemonStandIn, type DaemonStandIn } from './test-support/real-claude.js';
 
@@ -19,10 +19,8 @@ beforeAll(async () => {
     usage: { input_tokens: 1500, output_tokens: 42 },
   });
   daemon = await startDaemonStandIn();
-  const env = harnessEnv({ HIVE_DAEMON_URL: daemon.url, HIVE_BUDGET_USD: '5' });
   // No HIVE_CLAUDE_CMD: the harness runs the pinned CLI it resolves itself; state/<n> is claude's HOME.
-  delete env.HIVE_CLAUDE_CMD;
-  h = await startHarness({ ...env, ...claudeOfflineEnv({ apiUrl: api.url, home: env.HIVE_STATE! }) });
+  h = await startHarness(harnessEnv(api.url, { HIVE_DAEMON_URL: daemon.url, HIVE_BUDGET_USD: '5' }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

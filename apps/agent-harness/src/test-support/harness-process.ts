@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { tempDir } from '@hive/testkit';
-import { fakeClaudeCommand, harnessMainPath } from '../testing.js';
+import { claudeOfflineEnv, tempDir } from '@hive/testkit';
+import { harnessMainPath } from '../testing.js';
 
 export interface RunningHarness {
   port: number;
   url: string;
   stateDir: string;
-  claudeLog: string;
   output: () => string;
   stop: () => Promise<void>;
   proc: ResultPromise;
@@ -26,26 +24,27 @@ export function daemonFetch(url: string, init: RequestInit = {}): Promise<Respon
   return fetch(url, { ...init, headers: { ...daemonAuth, ...(init.headers as Record<string, string> | undefined) } });
 }
 
-/** Env for a harness under test: fake claude, temp state, port 0 unless given. */
-export function harnessEnv(over: Record<string, string> = {}): Record<string, string> {
-  const dir = tempDir('hive-harness-');
+/**
+ * Env for a harness process under test: temp state, port 0 unless given, no HIVE_CLAUDE_CMD (so it runs
+ * the pinned CLI it resolves itself) talking to the API at `apiUrl`, with HOME = the state dir as in production.
+ */
+export function harnessEnv(apiUrl: string, over: Record<string, string> = {}): Record<string, string> {
+  const state = path.join(tempDir('hive-harness-'), 'state');
   return {
+    ...claudeOfflineEnv({ apiUrl, home: state }),
     HIVE_NAME: 'coder',
     HIVE_PORT: '0',
     HIVE_TOKEN: 'agent-token-123',
     HIVE_DAEMON_KEY_SHA256: TEST_DAEMON_KEY_SHA256,
-    HIVE_STATE: path.join(dir, 'state'),
+    HIVE_STATE: state,
     HIVE_DAEMON_URL: 'http://127.0.0.1:9',
-    HIVE_CLAUDE_CMD: fakeClaudeCommand,
-    FAKE_CLAUDE_LOG: path.join(dir, 'claude.log'),
-    FAKE_CLAUDE_DELAY_MS: '10',
     ...over,
   };
 }
 
-/** Starts the built harness as a real process and waits for its "listening" log line. */
+/** Starts the built harness as a real process with exactly `env` and waits for its "listening" log line. */
 export async function startHarness(env: Record<string, string>, onOutput?: (all: string) => void): Promise<RunningHarness> {
-  const proc = execa(process.execPath, [harnessMainPath], { env, extendEnv: true, reject: false, cwd: path.dirname(harnessMainPath) });
+  const proc = execa(process.execPath, [harnessMainPath], { env, extendEnv: false, reject: false, cwd: path.dirname(harnessMainPath) });
   let out = '';
   const take = (d: Buffer) => {
     out += d.toString();
@@ -70,7 +69,6 @@ export async function startHarness(env: Record<string, string>, onOutput?: (all:
     port,
     url: `http://127.0.0.1:${port}`,
     stateDir: env.HIVE_STATE!,
-    claudeLog: env.FAKE_CLAUDE_LOG!,
     output: () => out,
     proc,
     stop: async () => {
@@ -78,21 +76,6 @@ export async function startHarness(env: Record<string, string>, onOutput?: (all:
       await proc;
     },
   };
-}
-
-/** The argv of every fake claude run so far. */
-export function claudeRuns(logFile: string): string[][] {
-  try {
-    return readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
-  } catch {
-    return [];
-  }
-}
-
-/** The value after `flag` in an argv. */
-export function argOf(argv: string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */

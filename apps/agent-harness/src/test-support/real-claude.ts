@@ -1,19 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { pino } from 'pino';
-import type { HarnessFrame } from '@hive/protocol';
-import { claudeOfflineEnv, startScriptedApi, tempDir, type Scenario, type ScriptedApi } from '@hive/testkit';
-import { resolveClaudeCommand } from '../claude-bin.js';
-import { AGENT_SETTINGS_DEFAULTS, type HarnessConfig } from '../config.js';
-import { Harness } from '../harness.js';
-
-/** The real claude CLI as the harness runs it by default; throws when the pinned CLI is not installed. */
-export function realClaudeCommand(): string[] {
-  const cmd = resolveClaudeCommand();
-  if (!cmd) throw new Error('the claude CLI is not installed: run pnpm install (it brings @anthropic-ai/claude-code)');
-  return cmd;
-}
+import { startScriptedApi, type Scenario, type ScriptedApi } from '@hive/testkit';
+import type { HarnessConfig } from '../config.js';
+import { inProcessHarness, type InProcessHarness } from './in-process.js';
 
 export interface DaemonCall {
   path: string;
@@ -62,59 +51,23 @@ export async function startDaemonStandIn(): Promise<DaemonStandIn> {
   };
 }
 
-export interface RealHarness {
-  harness: Harness;
+export interface RealHarness extends InProcessHarness {
   api: ScriptedApi;
   daemon: DaemonStandIn;
-  frames: HarnessFrame[];
-  stateDir: string;
   close(): Promise<void>;
 }
 
-/** A harness wired in this process running the REAL claude against a scripted API, its tools against a daemon stand-in. */
+/** A harness wired in this process running the REAL claude against its own scripted API, its tools against a daemon stand-in. */
 export async function realHarness(scenario: Scenario, over: Partial<HarnessConfig> = {}, opts: { apiUrl?: string } = {}): Promise<RealHarness> {
-  const dir = tempDir('hive-real-');
-  const stateDir = path.join(dir, 'state');
   const api = await startScriptedApi(scenario);
   const daemon = await startDaemonStandIn();
-  const config: HarnessConfig = {
-    name: 'coder',
-    label: 'coder',
-    port: 0,
-    host: '127.0.0.1',
-    dashboardPort: null,
-    token: 'agent-token-123',
-    stateDir,
-    workDir: stateDir,
-    daemonUrl: daemon.url,
-    isManager: false,
-    managerName: 'hm1nd',
-    defaultModel: 'sonnet',
-    mcpServers: {},
-    claudeCommand: realClaudeCommand(),
-    ...AGENT_SETTINGS_DEFAULTS,
-    bindTries: 12,
-    bindRetryMs: 1000,
-    daemonKeySha256: null,
-    ...over,
-  };
-  // state/<n> is the agent's HOME, as in production.
-  const env = claudeOfflineEnv({ apiUrl: opts.apiUrl ?? api.url, home: stateDir });
-  const harness = new Harness(config, pino({ level: 'silent' }), { env });
-  const frames: HarnessFrame[] = [];
-  const broadcast = harness.hub.broadcast.bind(harness.hub);
-  harness.hub.broadcast = (f) => {
-    frames.push(f);
-    broadcast(f);
-  };
+  const t = inProcessHarness(opts.apiUrl ?? api.url, { daemonUrl: daemon.url, daemonKeySha256: null, ...over });
   return {
-    harness,
+    ...t,
     api,
     daemon,
-    frames,
-    stateDir,
     close: async () => {
-      await harness.close();
+      await t.harness.close();
       await api.close();
       await daemon.close();
     },
