@@ -90,6 +90,10 @@ export class HiveContainers extends LitElement {
         font-size: 0.85rem;
         cursor: help;
       }
+      .config,
+      .nowrap {
+        white-space: nowrap;
+      }
       .config {
         font-size: 0.85rem;
       }
@@ -152,7 +156,7 @@ export class HiveContainers extends LitElement {
       <span class="status ${a.status}" data-status=${a.status}>${a.status}</span>
       <span class="doing"
         ><hive-activity-chip .activity=${a.activity}></hive-activity-chip
-        ><span class="usage" title=${usageTitle(a.usage)}>${usageLine(a.usage) ?? html`<span class="dim">—</span>`}</span></span
+        ><span class="usage" title=${usageTitle(a.usage)}>${this.usage(a)}</span></span
       >
       <span class="deployed"><span class="k">tag </span><span class="tag">${a.deployed_tag ?? '—'}</span></span>
       ${this.model(a)}
@@ -163,6 +167,14 @@ export class HiveContainers extends LitElement {
         <hive-destroy-button .name=${a.name} ?busy=${this.busy.has(busyKey.destroy(a.name))}></hive-destroy-button>
       </span>
     </li>`;
+  }
+
+  /** Today's spend, broken only between cost and tokens. */
+  private usage(a: AgentState) {
+    const text = usageLine(a.usage);
+    if (!text) return html`<span class="dim">—</span>`;
+    const [cost, tokens] = text.split(' · ');
+    return html`<span class="nowrap">${cost}</span> · <span class="nowrap">${tokens}</span>`;
   }
 
   /** What it runs now; agent.nix's default beside it, dimmed, when a runtime override differs. */

@@ -70,7 +70,8 @@ export async function toggleNotify(current: NotifyState, env: NotifyEnv = browse
     env.save('off');
     return 'off';
   }
-  const p = env.permission() === 'granted' ? 'granted' : await env.requestPermission();
+  // Asked even when already granted: it answers at once then, and the browser stays the one source of truth.
+  const p = await env.requestPermission();
   const next: NotifyState = p === 'granted' ? 'on' : p === 'denied' ? 'blocked' : 'off';
   env.save(next === 'on' ? 'on' : 'off');
   return next;
