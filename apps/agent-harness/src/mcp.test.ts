@@ -70,13 +70,21 @@ describe('the agent MCP server (stdio)', () => {
     const init = await client.callTool({ name: 'request_init_config', arguments: { name: 'coder' } });
     expect((init as ToolResult).isError).toBeFalsy();
     expect(textOf(init)).toContain('queued as approval #7 (fetched abcdef012345)');
-    const apply = await client.callTool({ name: 'request_apply_commit', arguments: { name: 'coder', sha: 'abc1234' } });
+    const apply = await client.callTool({ name: 'request_apply_commit', arguments: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc1' } });
     expect(textOf(apply)).toContain('approval #8');
     expect(calls.slice(-2)).toEqual([
       { tool: 'request_init_config', agent: 'hm1nd', body: { name: 'coder' } },
-      { tool: 'request_apply_commit', agent: 'hm1nd', body: { name: 'coder', sha: 'abc1234' } },
+      { tool: 'request_apply_commit', agent: 'hm1nd', body: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc1' } },
     ]);
     await client.close();
+  });
+
+  it('refuses a short sha before it reaches the daemon (full 40 or 64 hex only)', async () => {
+    const client = await connect('mgr-token-1', true);
+    const before = calls.length;
+    const r = await client.callTool({ name: 'request_apply_commit', arguments: { name: 'coder', sha: 'abc1234' } });
+    expect(textOf(r)).toMatch(/a full commit sha: 40 \(or 64\) hex characters/);
+    expect(calls.length).toBe(before);
   });
 
   it('refuses a malformed sha before calling the daemon', async () => {
