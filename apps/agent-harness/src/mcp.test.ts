@@ -70,11 +70,11 @@ describe('the agent MCP server (stdio)', () => {
     const init = await client.callTool({ name: 'request_init_config', arguments: { name: 'coder' } });
     expect((init as ToolResult).isError).toBeFalsy();
     expect(textOf(init)).toContain('queued as approval #7 (fetched abcdef012345)');
-    const apply = await client.callTool({ name: 'request_apply_commit', arguments: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc1' } });
+    const apply = await client.callTool({ name: 'request_apply_commit', arguments: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc12' } });
     expect(textOf(apply)).toContain('approval #8');
     expect(calls.slice(-2)).toEqual([
       { tool: 'request_init_config', agent: 'hm1nd', body: { name: 'coder' } },
-      { tool: 'request_apply_commit', agent: 'hm1nd', body: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc1' } },
+      { tool: 'request_apply_commit', agent: 'hm1nd', body: { name: 'coder', sha: 'abc1234abc1234abc1234abc1234abc1234abc12' } },
     ]);
     await client.close();
   });
