@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startScriptedApi, type ScriptedApi } from '@hive/testkit';
+import { startScriptedApi, tempDir, type ScriptedApi } from '@hive/testkit';
 import { HiveState, type AgentUsage } from '@hive/protocol';
 import { launchBrowser } from './browser.js';
 import { apiCall, startDaemon, type Daemon } from './daemon.js';
@@ -62,15 +62,40 @@ async function until<T>(what: string, check: () => Promise<T | undefined | null 
   }
 }
 
-/** Waits until the manager has been idle, with no open question, for two polls in a row. */
+/** Waits for the manager's first turn (on its own Spawned event) to be over and reported, so nothing else moves its row. */
 async function managerSettled(): Promise<void> {
-  let calm = 0;
-  await until('the manager to be idle', async () => {
-    const s = await state();
-    const idle = s.agents.find((a) => a.name === MANAGER)?.activity === 'idle' && s.questions.every((q) => q.answered);
-    calm = idle ? calm + 1 : 0;
-    return calm >= 2;
+  await until('the manager to finish its first turn', async () => {
+    const m = (await state()).agents.find((a) => a.name === MANAGER);
+    return api.messages().length > 0 && m?.activity === 'idle' && (m.usage?.today.turns ?? 0) >= 1;
   });
+}
+
+async function activity(a: 'working' | 'idle'): Promise<void> {
+  const r = await apiCall(d, 'POST', '/api/agent/activity', { activity: a }, agentAuth);
+  expect(r.status, JSON.stringify(r.json)).toBe(200);
+}
+
+/** Records, from inside the page, every activity the manager's chip shows, so a short `working` is not missed. */
+async function watchChip(): Promise<() => Promise<string[]>> {
+  await page.evaluate((name) => {
+    const w = window as unknown as { chipSeen: string[]; chipStop: boolean };
+    w.chipSeen = [];
+    w.chipStop = false;
+    const tick = () => {
+      const app = document.querySelector('hive-app')?.shadowRoot;
+      const chip = app?.querySelector('hive-containers')?.shadowRoot?.querySelector(`li[data-agent="${name}"] hive-activity-chip`);
+      const a = chip?.shadowRoot?.querySelector('[data-activity]')?.getAttribute('data-activity');
+      if (a && w.chipSeen[w.chipSeen.length - 1] !== a) w.chipSeen.push(a);
+      if (!w.chipStop) requestAnimationFrame(tick);
+    };
+    tick();
+  }, MANAGER);
+  return () =>
+    page.evaluate(() => {
+      const w = window as unknown as { chipSeen: string[]; chipStop: boolean };
+      w.chipStop = true;
+      return w.chipSeen;
+    });
 }
 
 async function ask(question: string): Promise<number> {
@@ -95,17 +120,54 @@ const usd = (n: number) => `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
 const tok = (n: number) => (n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`);
 const line = (u: AgentUsage) => `${usd(u.cost_usd)} today · ${tok(u.input_tokens)} in / ${tok(u.output_tokens)} out`;
 
+/**
+ * startDaemon, retried when it reads the output between `hive up`'s two lines ("printed no login
+ * link"): that `hive up` is left running without a handle, so it is found by its own state dir
+ * and stopped before the next try. Drop this once daemon.ts waits for the login line itself.
+ */
+async function startDaemonRetrying(env: Record<string, string>): Promise<Daemon> {
+  for (let attempt = 1; ; attempt++) {
+    const stateDir = tempDir('hive-e2e-usage-');
+    try {
+      return await startDaemon({ stateDir, env });
+    } catch (e) {
+      if (attempt >= 3 || !/printed no login link/.test((e as Error).message)) throw e;
+      await stopHiveUp(stateDir);
+    }
+  }
+}
+
+async function stopHiveUp(stateDir: string): Promise<void> {
+  const marker = `--state\0${stateDir}\0`;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes(marker) || !cmd.includes('\0up\0')) continue;
+    process.kill(Number(pid), 'SIGTERM');
+    for (let i = 0; i < 150; i++) {
+      try {
+        process.kill(Number(pid), 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 beforeAll(async () => {
   // Zero usage per reply: the manager's own turns cost nothing, so the figures on the row are the ones posted here.
   api = await startScriptedApi({ rules: [], usage: { input_tokens: 0, output_tokens: 0 }, fallback: { text: 'noted.' } });
   [d, ctx] = await Promise.all([
-    startDaemon({
-      env: {
-        ANTHROPIC_BASE_URL: api.url,
-        ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      },
+    startDaemonRetrying({
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
     }),
     launchBrowser(),
   ]);
@@ -132,7 +194,11 @@ describe('the dashboard shows what agents cost and do', () => {
     const before = (await state()).agents.find((a) => a.name === MANAGER)!.usage!;
     const usage = row(MANAGER).locator('.usage');
     await usage.filter({ hasText: line(before.today) }).waitFor();
+    // As the harness reports a turn: working, the turn's usage, idle. The daemon raises no event for the
+    // report itself, so the row's refresh rides on the activity event that follows it.
+    await activity('working');
     await turnReport({ cost_usd: 0.0123, input_tokens: 1234, output_tokens: 340 });
+    await activity('idle');
     const after = (await state()).agents.find((a) => a.name === MANAGER)!.usage!;
     expect(after.today.cost_usd).toBeCloseTo(before.today.cost_usd + 0.0123, 6);
     expect(line(after.today)).not.toBe(line(before.today));
@@ -147,6 +213,7 @@ describe('the dashboard shows what agents cost and do', () => {
   let first = 0;
   it('turns the activity chip waiting when the agent asks, with a one-line toast, and back to idle once answered on the page', async () => {
     await chipIs(MANAGER, 'idle').waitFor();
+    const seen = await watchChip();
     const long = `may i delete the old notes folder?\nit holds ${'stale drafts, '.repeat(20)}and nothing else`;
     first = await ask(long);
     await chipIs(MANAGER, 'waiting').waitFor({ timeout: 10_000 });
@@ -162,10 +229,15 @@ describe('the dashboard shows what agents cost and do', () => {
     await q.locator('button[type="submit"]').click();
     await page.locator(`hive-questions [data-question="${first}"] .answer`, { hasText: 'yes, delete it' }).waitFor({ timeout: 10_000 });
     await until('the chip to leave waiting', async () => (await chip(MANAGER).getAttribute('data-activity')) !== 'waiting', 10_000);
-    // The answer is the manager's next turn (real claude against the scripted API); it ends idle.
+    // The answer is the manager's next turn (real claude against the scripted API): working, then idle.
     await until('the answer in an API request', async () => api.messages().some((r) => r.lastUserText?.includes('yes, delete it')));
-    await chipIs(MANAGER, 'idle').waitFor({ timeout: 90_000 });
-    expect((await state()).agents.find((a) => a.name === MANAGER)?.activity).toBe('idle');
+    await until('the answer turn to end', async () => (await state()).agents.find((a) => a.name === MANAGER)?.activity === 'idle');
+    await chipIs(MANAGER, 'idle').waitFor({ timeout: 10_000 });
+    const shown = await seen();
+    expect(shown[0]).toBe('idle');
+    expect(shown.slice(shown.indexOf('waiting'))).toContain('working');
+    expect(shown.indexOf('waiting')).toBeGreaterThan(0);
+    expect(shown[shown.length - 1]).toBe('idle');
     expect(await notReloaded()).toBe(true);
   });
 
