@@ -32,7 +32,7 @@ beforeAll(async () => {
     { lastUserText: '[event Rebuilt from daemon]', reply: { text: 'Rebuilt on deployed/4: all checks green.' } },
     { lastUserText: '[message from iris]', reply: { text: 'On it, iris: the flaky test waits on a port that is not free yet.' } },
     // Text, then a tool that takes a second, then the rest: the first text sits in the live bubble meanwhile.
-    { lastUserText: 'hello from chromium', hasToolResult: false, reply: { blocks: [{ text: LOOK }, { toolUse: { name: 'Bash', input: { command: 'sleep 1; git status --short | wc -l', description: 'look around' } } }] } },
+    { lastUserText: 'hello from chromium', hasToolResult: false, reply: { blocks: [{ text: LOOK }, { toolUse: { name: 'Bash', input: { command: 'sleep 0.5; git status --short | wc -l', description: 'look around' } } }] } },
     { hasToolResult: true, reply: { text: HELLO } },
   ]);
   h = await startHarness(harnessEnv(api.url, { HIVE_LABEL: 'coder · builds things', HIVE_DASHBOARD_PORT: '7777' }));
@@ -88,7 +88,7 @@ describe('the harness page in chromium', () => {
     const seen = (await page.evaluate('window.__seen')) as string[];
     expect(seen.some((t) => t.startsWith(LOOK) && t.length < `${LOOK}\n\n${HELLO}`.length)).toBe(true);
     expect(await page.locator('hive-chat-log .entry.streaming').count()).toBe(0);
-    expect(await page.locator('hive-chat-log .entry.tool .text').last().textContent()).toMatch(/^Bash \{"command":"sleep 1; git status/);
+    expect(await page.locator('hive-chat-log .entry.tool .text').last().textContent()).toMatch(/^Bash \{"command":"sleep 0.5; git status/);
     // Both API calls of the turn (before and after the tool) ran on the model the page switched to.
     expect(api.messages().slice(2).map((r) => r.model)).toEqual([expect.stringMatching(/opus/), expect.stringMatching(/opus/)]);
 
