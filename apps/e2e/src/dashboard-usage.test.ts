@@ -121,19 +121,34 @@ const tok = (n: number) => (n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000)
 const line = (u: AgentUsage) => `${usd(u.cost_usd)} today · ${tok(u.input_tokens)} in / ${tok(u.output_tokens)} out`;
 
 /**
- * startDaemon, retried when it reads the output between `hive up`'s two lines ("printed no login
- * link"): that `hive up` is left running without a handle, so it is found by its own state dir
- * and stopped before the next try. Drop this once daemon.ts waits for the login line itself.
+ * startDaemon, but surviving its race with `hive up`'s two output lines: when it reads the output
+ * between them it throws "printed no login link" and leaves that `hive up` running without a
+ * handle. The daemon is fine, so it is adopted: the URL from the error, the token from the state
+ * dir, stopped by its pid. Drop this once daemon.ts waits for the login line itself.
  */
-async function startDaemonRetrying(env: Record<string, string>): Promise<Daemon> {
-  for (let attempt = 1; ; attempt++) {
-    const stateDir = tempDir('hive-e2e-usage-');
-    try {
-      return await startDaemon({ stateDir, env });
-    } catch (e) {
-      if (attempt >= 3 || !/printed no login link/.test((e as Error).message)) throw e;
+async function startDaemonAdopting(env: Record<string, string>): Promise<Daemon> {
+  const stateDir = tempDir('hive-e2e-usage-');
+  try {
+    return await startDaemon({ stateDir, env });
+  } catch (e) {
+    const url = /dashboard (http:\/\/[^\s/]+)/.exec((e as Error).message)?.[1];
+    if (!url || !/printed no login link/.test((e as Error).message)) {
       await stopHiveUp(stateDir);
+      throw e;
     }
+    const token = readFileSync(path.join(stateDir, 'operator-token'), 'utf8').trim();
+    return {
+      url,
+      token,
+      loginUrl: `${url}/#token=${token}`,
+      stateDir,
+      env: { ...env, HIVE_URL: url, HIVE_STATE_DIR: stateDir },
+      managerPort: 0,
+      agentPortBase: 0,
+      api: null,
+      output: () => (e as Error).message,
+      stop: () => stopHiveUp(stateDir),
+    } as Daemon;
   }
 }
 
@@ -163,7 +178,7 @@ beforeAll(async () => {
   // Zero usage per reply: the manager's own turns cost nothing, so the figures on the row are the ones posted here.
   api = await startScriptedApi({ rules: [], usage: { input_tokens: 0, output_tokens: 0 }, fallback: { text: 'noted.' } });
   [d, ctx] = await Promise.all([
-    startDaemonRetrying({
+    startDaemonAdopting({
       ANTHROPIC_BASE_URL: api.url,
       ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
