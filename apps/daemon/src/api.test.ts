@@ -77,7 +77,7 @@ describe('daemon HTTP API', () => {
   it('spawns an agent and refuses manager-only calls from it', async () => {
     expect((await call(d, 'POST', '/api/agents', { body: '{"name":"coder"}' })).status).toBe(201);
     const token = readFileSync(path.join(d.hive.ctx.layout.root, 'state', 'coder', 'token'), 'utf8').trim();
-    const r = await call(d, 'POST', '/api/agent/request_apply_commit', { body: '{"name":"coder","sha":"abcdef12"}', headers: { authorization: `Bearer ${token}` } });
+    const r = await call(d, 'POST', '/api/agent/request_apply_commit', { body: '{"name":"coder","sha":"abcdef12abcdef12abcdef12abcdef12abcdef12"}', headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(403);
     expect(r.json.error).toMatch(/manager-only/);
   });

@@ -108,7 +108,7 @@ describe('the approval gate refuses what the manager can plant in git', () => {
 
   it('refuses an abbreviated sha even when it names exactly one commit', async () => {
     const sha = await propose((dir) => writeFileSync(path.join(dir, 'short.nix'), '{ }\n'));
-    for (const short of [sha.slice(0, 4), sha.slice(0, 12)]) await expectRefused(() => apply(short), 400, /^invalid sha /);
+    for (const short of [sha.slice(0, 4), sha.slice(0, 12)]) await expectRefused(() => apply(short), 400, /full commit sha: 40 \(or 64\) hex/);
   });
 
   it('honours the operator\'s per-agent relaxation, which the manager cannot write', async () => {

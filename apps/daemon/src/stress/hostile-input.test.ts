@@ -51,7 +51,9 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
 
   async function send(method: string, p: string, o: { body?: string; headers?: Record<string, string | null> } = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...o.headers })) if (v !== null) headers[k] = v;
+    // The operator's token unless the request names its own (or null for none).
+    const auth = { authorization: `Bearer ${d.hive.ctx.operator.token}` };
+    for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...auth, ...o.headers })) if (v !== null) headers[k] = v;
     const res = await fetch(d.url + p, { method, body: o.body, headers });
     const text = await res.text();
     let json: Reply['json'] = {};
@@ -286,10 +288,11 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
         expect(ws.status, `live socket for ${h.why}`).toBe(403);
       }
     });
-    // Loopback names still reach it, the live socket too.
+    // Loopback names still reach it (with the operator token), the live socket too.
+    const op = { authorization: `Bearer ${d.hive.ctx.operator.token}` };
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `127.0.0.2:${port}`, `hive.localhost:${port}`])
-      expect((await raw('GET', '/api/state', { host })).status, host).toBe(200);
-    expect(await raw('GET', '/api/events/ws', { host: `127.0.0.1:${port}`, ...wsHeaders })).toMatchObject({ upgraded: true, status: 101 });
+      expect((await raw('GET', '/api/state', { host, ...op })).status, host).toBe(200);
+    expect(await raw('GET', '/api/events/ws', { host: `127.0.0.1:${port}`, ...wsHeaders, ...op })).toMatchObject({ upgraded: true, status: 101 });
   });
 
   it('form-encoded, text and typeless mutations are refused with 415', async () => {
