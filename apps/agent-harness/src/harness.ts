@@ -40,6 +40,7 @@ export class Harness {
   readonly mcpConfig: string;
   /** The port actually bound (differs from config when it was 0). */
   port: number;
+  readonly #reportModel: () => void;
 
   /** `opts.env` replaces the process env claude gets (tests point it at a scripted API). */
   constructor(readonly config: HarnessConfig, readonly log: Logger, opts: { env?: NodeJS.ProcessEnv } = {}) {
@@ -51,6 +52,8 @@ export class Harness {
     this.usage = new UsageLog(config.stateDir);
     const daemon = config.daemonUrl ? new AgentApiClient({ daemonUrl: config.daemonUrl, token: config.token, timeoutMs: 10_000 }) : null;
     const warn = (message: string) => log.warn(message);
+    // The daemon shows what the agent runs: say it at start and on every /model flip.
+    this.#reportModel = () => void daemon?.report('activity', { activity: this.loop.activity, model: this.models.current() }, warn);
     this.mcpConfig = writeMcpConfig({
       stateDir: config.stateDir,
       name: config.name,
@@ -75,10 +78,11 @@ export class Harness {
       emit: (frame) => this.hub.broadcast(frame),
       onStateChange: () => this.#pushState(),
       // Reports are fire-and-forget: a slow or absent daemon never holds up the next turn.
-      onActivity: (activity) => void daemon?.report('activity', { activity }, warn),
+      onActivity: (activity) => void daemon?.report('activity', { activity, model: this.models.current() }, warn),
       onTurnReport: (report) => void daemon?.report('turn_report', report, warn),
       log,
     });
+    this.#reportModel();
   }
 
   /** What `GET /api/state` answers: HarnessState plus activity and today's usage. */
@@ -104,6 +108,7 @@ export class Harness {
     const model = this.models.set(raw);
     this.log.info({ model }, 'model changed');
     this.#pushState();
+    this.#reportModel();
     return this.state();
   }
 

@@ -74,9 +74,12 @@ program
       const { startDaemon } = await import('./server.js');
       process.stderr.write(`hive: starting (state ${config.stateDir}, runtime ${config.runtime})…\n`);
       const d = await startDaemon(config);
-      print(`hyperhive up · dashboard ${d.url}/ · state ${config.stateDir} · runtime ${config.runtime} · manager ${config.managerName}`);
-      // The fragment never reaches a server log; the page trades it for a session cookie.
-      print(`log in: ${d.url}/#token=${d.hive.ctx.operator.token}`);
+      // One write, so a reader never sees the banner without the link. The fragment never reaches
+      // a server log; the page trades it for a session cookie.
+      print(
+        `hyperhive up · dashboard ${d.url}/ · state ${config.stateDir} · runtime ${config.runtime} · manager ${config.managerName}\n` +
+          `log in: ${d.url}/#token=${d.hive.ctx.operator.token}`,
+      );
       let stopping = false;
       const stop = async (sig: string) => {
         if (stopping) return;

@@ -28,7 +28,7 @@ describe('usage and activity, as harnesses report them', () => {
     fetch(d.url + p, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` }, body: JSON.stringify(body) });
   const agentState = async () => {
     const res = await fetch(d.url + '/api/state', { headers: { authorization: `Bearer ${d.hive.ctx.operator.token}` } });
-    return ((await res.json()) as { agents: { name: string; usage: unknown; activity: string }[] }).agents[0]!;
+    return ((await res.json()) as { agents: { name: string; usage: unknown; activity: string; model: string; config_model: string }[] }).agents[0]!;
   };
 
   beforeAll(async () => {
@@ -75,6 +75,21 @@ describe('usage and activity, as harnesses report them', () => {
       body: JSON.stringify({ answer: 'opus' }),
     });
     expect((await agentState()).activity).toBe('working');
+  });
+
+  it('shows the model the agent runs (a /model override) with the config default beside it', async () => {
+    const before = await agentState();
+    expect(before).toMatchObject({ model: 'sonnet', config_model: 'sonnet' });
+    await post('/api/agent/activity', { activity: 'idle', model: 'opus' });
+    expect(await agentState()).toMatchObject({ model: 'opus', config_model: 'sonnet', activity: 'idle' });
+    const ev = d.hive.ctx.store.listEvents({ limit: 5 }).find((e) => e.type === 'AgentActivity');
+    expect(ev?.data).toMatchObject({ agent: 'hm1nd', model: 'opus' });
+  });
+
+  it('raises TurnRecorded for each recorded turn, so the dashboard refreshes its figures', async () => {
+    await post('/api/agent/turn_report', report(9, 0.001));
+    const ev = d.hive.ctx.store.listEvents({ limit: 5 }).find((e) => e.type === 'TurnRecorded');
+    expect(ev).toMatchObject({ agent: 'hm1nd', data: { turn: 9, ok: true, cost_usd: 0.001 } });
   });
 
   it('raises BudgetExceeded for the operator when a turn was stopped by the budget', async () => {

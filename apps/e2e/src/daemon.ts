@@ -68,7 +68,8 @@ export async function startDaemon(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hive up did not print its dashboard URL in 90 s:\n${out}`)), 90_000);
     proc.all!.on('data', () => {
-      const m = /dashboard (http:\/\/[^\s/]+)\/?/.exec(out);
+      // Both lines: the banner and the login link after it.
+      const m = /dashboard (http:\/\/[^\s/]+)\/?[^\n]*\n[^\n]*log in: \S+#token=\S+/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -79,8 +80,7 @@ export async function startDaemon(
       reject(new Error(`hive up exited (${r.exitCode}) before serving:\n${out}`));
     });
   });
-  const login = /log in: (http:\/\/\S+#token=(\S+))/.exec(out);
-  if (!login) throw new Error(`hive up printed no login link:\n${out}`);
+  const login = /log in: (http:\/\/\S+#token=(\S+))/.exec(out)!;
   return {
     url,
     token: login[2]!,

@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startScriptedApi, tempDir, type ScriptedApi } from '@hive/testkit';
 import { HiveState, type AgentUsage } from '@hive/protocol';
 import { launchBrowser } from './browser.js';
-import { apiCall, startDaemon, type Daemon } from './daemon.js';
+import { apiCall, startDaemon, type Daemon, offlineClaudeEnv } from './daemon.js';
 import { serveDist, type StaticDist } from './static-dist.js';
 
 // What agents cost and do, on the dashboard, against a real daemon whose manager runs the real
@@ -120,70 +120,12 @@ const usd = (n: number) => `$${n >= 1 ? n.toFixed(2) : n.toFixed(4)}`;
 const tok = (n: number) => (n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`);
 const line = (u: AgentUsage) => `${usd(u.cost_usd)} today · ${tok(u.input_tokens)} in / ${tok(u.output_tokens)} out`;
 
-/**
- * startDaemon, but surviving its race with `hive up`'s two output lines: when it reads the output
- * between them it throws "printed no login link" and leaves that `hive up` running without a
- * handle. The daemon is fine, so it is adopted: the URL from the error, the token from the state
- * dir, stopped by its pid. Drop this once daemon.ts waits for the login line itself.
- */
-async function startDaemonAdopting(env: Record<string, string>): Promise<Daemon> {
-  const stateDir = tempDir('hive-e2e-usage-');
-  try {
-    return await startDaemon({ stateDir, env });
-  } catch (e) {
-    const url = /dashboard (http:\/\/[^\s/]+)/.exec((e as Error).message)?.[1];
-    if (!url || !/printed no login link/.test((e as Error).message)) {
-      await stopHiveUp(stateDir);
-      throw e;
-    }
-    const token = readFileSync(path.join(stateDir, 'operator-token'), 'utf8').trim();
-    return {
-      url,
-      token,
-      loginUrl: `${url}/#token=${token}`,
-      stateDir,
-      env: { ...env, HIVE_URL: url, HIVE_STATE_DIR: stateDir },
-      managerPort: 0,
-      agentPortBase: 0,
-      api: null,
-      output: () => (e as Error).message,
-      stop: () => stopHiveUp(stateDir),
-    } as Daemon;
-  }
-}
-
-async function stopHiveUp(stateDir: string): Promise<void> {
-  const marker = `--state\0${stateDir}\0`;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmd = '';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes(marker) || !cmd.includes('\0up\0')) continue;
-    process.kill(Number(pid), 'SIGTERM');
-    for (let i = 0; i < 150; i++) {
-      try {
-        process.kill(Number(pid), 0);
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 beforeAll(async () => {
   // Zero usage per reply: the manager's own turns cost nothing, so the figures on the row are the ones posted here.
   api = await startScriptedApi({ rules: [], usage: { input_tokens: 0, output_tokens: 0 }, fallback: { text: 'noted.' } });
   [d, ctx] = await Promise.all([
-    startDaemonAdopting({
-      ANTHROPIC_BASE_URL: api.url,
-      ANTHROPIC_API_KEY: 'sk-ant-scripted-e2e',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      CLAUDE_CODE_MAX_RETRIES: '0',
-    }),
+    startDaemon({ env: offlineClaudeEnv(api.url) }),
     launchBrowser(),
   ]);
   await ctx.grantPermissions(['notifications'], { origin: d.url });

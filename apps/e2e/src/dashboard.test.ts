@@ -69,7 +69,8 @@ describe('the dashboard against a real daemon', () => {
     await manager.waitFor();
     expect(await manager.textContent()).toContain(String(d.managerPort));
     expect(await manager.locator('.badge').textContent()).toBe('manager');
-    expect(await manager.locator('a').getAttribute('href')).toBe(`http://127.0.0.1:${d.managerPort}/`);
+    // The agent page is reached through the daemon (the harness port answers only the daemon's key).
+    expect(await manager.locator('a').getAttribute('href')).toBe(`${d.url}/agents/hm1nd/`);
     await page.locator('[data-link="live"]').waitFor();
   });
 

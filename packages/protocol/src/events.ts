@@ -19,8 +19,10 @@ export const EventType = z.enum([
   'Message',
   /** An agent's daily `hive.budgetUsd` is spent: its turns stop until the next UTC day. */
   'BudgetExceeded',
-  /** An agent's activity changed (idle, working, error). */
+  /** An agent's activity changed (idle, working, error), or the model it runs. */
   'AgentActivity',
+  /** A claude turn's usage was recorded (the dashboard's cost figures move). */
+  'TurnRecorded',
 ]);
 export type EventType = z.infer<typeof EventType>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentActivity, AgentUsage } from './state.js';
+import { ModelName } from './harness.js';
 
 /** What the harness itself knows of an agent's activity; the daemon adds `waiting` from open questions. */
 export const HarnessActivity = AgentActivity.exclude(['waiting']);
@@ -40,7 +41,11 @@ export const TurnReportBody = UsageRecord.extend({
 export type TurnReportBody = z.infer<typeof TurnReportBody>;
 
 /** `POST /api/agent/activity` (agent token): the harness's activity changed. */
-export const ActivityBody = z.object({ activity: HarnessActivity });
+export const ActivityBody = z.object({
+  activity: HarnessActivity,
+  /** The model the agent runs now (a runtime override included), so the dashboard shows it beside the config's. */
+  model: ModelName.optional(),
+});
 export type ActivityBody = z.infer<typeof ActivityBody>;
 
 /** Fields the harness `GET /api/state` adds to `HarnessState`. */

@@ -82,7 +82,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
     return c.json({ ok: true });
   });
   agentApi.post('/activity', async (c) => {
-    hive.usage.setActivity(c.get('agent'), (await jsonBody(c, ActivityBody)).activity);
+    hive.usage.setActivity(c.get('agent'), await jsonBody(c, ActivityBody));
     return c.json({ ok: true });
   });
   app.route('/api/agent', agentApi);

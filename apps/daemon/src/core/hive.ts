@@ -185,7 +185,9 @@ export class Hive {
           name: a.name,
           port,
           status: a.status,
-          model: a.model,
+          // What it runs now (a /model override included), with agent.nix's beside it.
+          model: this.usage.modelOf(a.name) ?? a.model,
+          config_model: a.model,
           deployed_tag: a.deployed_tag,
           // Through the daemon: the harness port itself answers only the daemon's key.
           url: `${this.url}/agents/${a.name}/`,

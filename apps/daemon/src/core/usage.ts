@@ -13,6 +13,7 @@ const todayUtc = (): string => new Date().toISOString().slice(0, 10);
  */
 export class AgentUsageBook {
   private activity = new Map<string, HarnessActivity>();
+  private models = new Map<string, string>();
 
   constructor(private ctx: HiveContext) {}
 
@@ -27,14 +28,24 @@ export class AgentUsageBook {
       duration_ms: Math.round(r.duration_ms),
       model_usage: r.model_usage,
     });
+    if (r.model) this.models.set(agent, r.model);
+    this.ctx.bus.emit('TurnRecorded', agent, { agent, turn: r.turn, ok: r.ok, cost_usd: r.cost_usd });
     if (r.budget_exceeded) this.ctx.bus.emit('BudgetExceeded', agent, { agent, error: r.error ?? 'daily budget reached' });
   }
 
-  setActivity(agent: string, a: ActivityBody['activity']): void {
-    if (this.activity.get(agent) === a) return;
-    this.activity.set(agent, a);
-    this.ctx.bus.emit('AgentActivity', agent, { agent, activity: a });
+  setActivity(agent: string, { activity, model }: ActivityBody): void {
+    const sameModel = model === undefined || this.models.get(agent) === model;
+    if (this.activity.get(agent) === activity && sameModel) return;
+    this.activity.set(agent, activity);
+    if (model) this.models.set(agent, model);
+    this.ctx.bus.emit('AgentActivity', agent, { agent, activity, ...(model ? { model } : {}) });
   }
+
+  /** The model the agent said it runs (a runtime override included), or null before it said. */
+  modelOf(agent: string): string | null {
+    return this.models.get(agent) ?? null;
+  }
+
 
   /** Per agent: all-time totals with today's beside them. */
   usage(): (agent: string) => AgentUsage & { today: AgentUsage } {
