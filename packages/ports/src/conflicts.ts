@@ -21,14 +21,20 @@ export function findPortConflicts(names: readonly string[], options: PortOptions
     .sort((a, b) => a.port - b.port);
 }
 
+export interface PreflightOptions extends PortOptions {
+  /** Names the suggestion must avoid too (every recorded agent, running or not); default `running`. */
+  taken?: readonly string[];
+}
+
 /**
- * Spawn/rebuild preflight: refuses when a running agent other than `name` has
- * the same port, naming it and a free nearby name.
+ * Spawn/rebuild/start preflight: refuses when an agent in `running` other than `name` has the
+ * same port, naming it and a free nearby name. Pass only agents that run (or are starting): a
+ * crashed or stopped one holds no port, and counting it would block the very rebuild that fixes it.
  */
-export function preflightPort(name: string, running: readonly string[], options: PortOptions = {}): number {
+export function preflightPort(name: string, running: readonly string[], options: PreflightOptions = {}): number {
   const port = agentWebPort(name, options);
   const other = running.find((r) => r !== name && agentWebPort(r, options) === port);
-  if (other) throw new PortTakenError(port, other, suggestFreeName(name, running, options) ?? undefined);
+  if (other) throw new PortTakenError(port, other, suggestFreeName(name, [...new Set([...running, ...(options.taken ?? [])])], options) ?? undefined);
   return port;
 }
 

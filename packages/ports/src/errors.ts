@@ -14,3 +14,18 @@ export class PortTakenError extends HiveError {
     );
   }
 }
+
+/** Something that is not one of this agent's harnesses keeps the agent's port past the harness's bind retries. */
+export class PortHeldError extends HiveError {
+  readonly code = 'PORT_HELD';
+  override readonly status = 409;
+  constructor(
+    readonly port: number,
+    readonly agent: string,
+    /** `pid N (command)` or `another process`. */
+    readonly holder: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`port ${port} for ${agent} is held by ${holder} — stop it, or rename ${agent}`, options);
+  }
+}
