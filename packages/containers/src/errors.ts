@@ -3,7 +3,6 @@ import { HiveError, firstErrorLine } from '@hive/core';
 /** A config that does not build: `.message` is nix's first error line, `.stderr` the full text for `failed/<id>`. */
 export class BuildError extends HiveError {
   readonly code = 'BUILD_FAILED';
-  override readonly status = 500;
   /** The agent whose build failed, when known. */
   readonly agent: string | undefined;
   constructor(
@@ -18,7 +17,6 @@ export class BuildError extends HiveError {
 /** A container tool (nixos-container, journalctl, systemctl) exited non-zero outside a build. */
 export class ContainerCommandError extends HiveError {
   readonly code = 'CONTAINER_FAILED';
-  override readonly status = 500;
   constructor(
     readonly command: readonly string[],
     readonly stderr: string,
@@ -31,7 +29,6 @@ export class ContainerCommandError extends HiveError {
 /** The configured container tool is not installed where we were told to look. */
 export class ContainerToolNotFoundError extends HiveError {
   readonly code = 'CONTAINER_TOOL_NOT_FOUND';
-  override readonly status = 500;
   constructor(
     readonly bin: string,
     options?: { cause?: unknown },

@@ -1,7 +1,10 @@
 /** Base of every error hyperhive throws on purpose: a stable `code` and a one-line message that names the fix. */
 export abstract class HiveError extends Error {
   abstract readonly code: string;
-  /** HTTP status the daemon answers with; packages pick the closest meaning. */
+  /**
+   * @deprecated Errors carry codes, not statuses: the daemon's `api/http-errors.ts` table maps each
+   * code to its HTTP status and ignores this. Kept only so app-level subclasses that still set it compile.
+   */
   readonly status: number = 400;
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -26,7 +29,6 @@ export class PathEscapeError extends HiveError {
 
 export class NixError extends HiveError {
   readonly code = 'NIX_FAILED';
-  override readonly status = 500;
   constructor(readonly args: readonly string[], readonly stderr: string, options?: { cause?: unknown }) {
     super(`nix ${args.slice(0, 3).join(' ')} failed: ${firstErrorLine(stderr)}`, options);
   }
@@ -34,7 +36,6 @@ export class NixError extends HiveError {
 
 export class NixNotFoundError extends HiveError {
   readonly code = 'NIX_NOT_FOUND';
-  override readonly status = 500;
   constructor(options?: { cause?: unknown }) {
     super('nix is not installed: run ./scripts/setup.sh (Debian: apt-get install nix-bin)', options);
   }

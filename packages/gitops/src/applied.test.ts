@@ -67,7 +67,7 @@ describe('setupApplied', () => {
     const before = await snapshotTree(root);
     const err = await setupApplied({ dir, proposedDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreOverhaulLayoutError);
-    expect(err).toMatchObject({ code: 'PRE_OVERHAUL_LAYOUT', status: 409 });
+    expect(err).toMatchObject({ code: 'PRE_OVERHAUL_LAYOUT' });
     expect((err as Error).message).toContain('run `hive destroy coder --purge`');
     expect(await snapshotTree(root)).toEqual(before);
   });

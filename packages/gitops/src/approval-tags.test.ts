@@ -93,7 +93,7 @@ describe('approval tag state machine', () => {
     const before = await snapshotTree(repo);
     const err = await plantDeployed(repo, 4).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerminalTagExistsError);
-    expect(err).toMatchObject({ code: 'ALREADY_RESOLVED', status: 409, existing: 'failed/4' });
+    expect(err).toMatchObject({ code: 'ALREADY_RESOLVED', existing: 'failed/4' });
     expect((err as Error).message).toBe('approval 4 is already resolved as failed/4');
     await expect(plantDenied(repo, 4, 'late')).rejects.toBeInstanceOf(TerminalTagExistsError);
     await expect(plantFailed(repo, 4, 'again')).rejects.toBeInstanceOf(TerminalTagExistsError);

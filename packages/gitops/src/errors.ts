@@ -3,7 +3,6 @@ import { HiveError } from '@hive/core';
 /** A git command exited non-zero; the full stderr stays on the error. */
 export class GitError extends HiveError {
   readonly code = 'GIT_FAILED';
-  override readonly status = 500;
   constructor(
     readonly args: readonly string[],
     readonly stderr: string,
@@ -15,7 +14,6 @@ export class GitError extends HiveError {
 
 export class GitNotFoundError extends HiveError {
   readonly code = 'GIT_NOT_FOUND';
-  override readonly status = 500;
   constructor(options?: { cause?: unknown }) {
     super('git is not installed or not on PATH: install it (Debian: apt-get install git)', options);
   }
@@ -23,7 +21,6 @@ export class GitNotFoundError extends HiveError {
 
 export class NotARepositoryError extends HiveError {
   readonly code = 'NOT_A_REPO';
-  override readonly status = 404;
   constructor(readonly repo: string) {
     super(`${repo} is not a git repository (or does not exist)`);
   }
@@ -31,7 +28,6 @@ export class NotARepositoryError extends HiveError {
 
 export class RefNotFoundError extends HiveError {
   readonly code = 'REF_NOT_FOUND';
-  override readonly status = 404;
   constructor(readonly ref: string, readonly repo: string) {
     super(`${ref} does not name a commit in ${repo}`);
   }
@@ -55,7 +51,6 @@ export class InvalidShaError extends HiveError {
 
 export class ShaNotFoundError extends HiveError {
   readonly code = 'SHA_NOT_FOUND';
-  override readonly status = 404;
   constructor(readonly sha: string, readonly repo: string) {
     super(`commit ${sha} not found in ${repo} — commit it there first (and check the sha)`);
   }
@@ -70,7 +65,6 @@ export class AmbiguousShaError extends HiveError {
 
 export class TagExistsError extends HiveError {
   readonly code = 'TAG_EXISTS';
-  override readonly status = 409;
   constructor(readonly tag: string, readonly repo: string) {
     super(`tag ${tag} already exists in ${repo}`);
   }
@@ -78,7 +72,6 @@ export class TagExistsError extends HiveError {
 
 export class RefMovedError extends HiveError {
   readonly code = 'REF_MOVED';
-  override readonly status = 409;
   constructor(
     readonly ref: string,
     readonly expected: string,
@@ -97,7 +90,6 @@ export class InvalidApprovalIdError extends HiveError {
 
 export class TerminalTagExistsError extends HiveError {
   readonly code = 'ALREADY_RESOLVED';
-  override readonly status = 409;
   constructor(readonly id: number, readonly existing: string) {
     super(`approval ${id} is already resolved as ${existing}`);
   }
@@ -105,7 +97,6 @@ export class TerminalTagExistsError extends HiveError {
 
 export class NotApprovedError extends HiveError {
   readonly code = 'NOT_APPROVED';
-  override readonly status = 409;
   constructor(readonly id: number) {
     super(`approval ${id} was never approved (no building/${id} tag) — approve it before marking it deployed`);
   }
@@ -113,7 +104,6 @@ export class NotApprovedError extends HiveError {
 
 export class PreOverhaulLayoutError extends HiveError {
   readonly code = 'PRE_OVERHAUL_LAYOUT';
-  override readonly status = 409;
   constructor(readonly dir: string, readonly agent: string) {
     super(
       `${dir} has no deployed/0 tag (pre-overhaul layout): run \`hive destroy ${agent} --purge\` and spawn ${agent} again`,
@@ -137,7 +127,6 @@ export class InvalidRemoteUrlError extends HiveError {
 /** A repo an agent can write is not a plain repo (symlink, gitfile, alternates…): git is not run in it. */
 export class UnsafeRepoError extends HiveError {
   readonly code = 'UNSAFE_REPO';
-  override readonly status = 422;
   constructor(readonly dir: string, readonly reason: string) {
     super(`refusing ${dir}: ${reason}`);
   }
@@ -146,7 +135,6 @@ export class UnsafeRepoError extends HiveError {
 /** A proposal broke a rule of the agent's proposal policy; `file` and `rule` name what. */
 export class ProposalRefusedError extends HiveError {
   readonly code = 'PROPOSAL_REFUSED';
-  override readonly status = 422;
   constructor(readonly file: string, readonly rule: string, detail: string) {
     super(`proposal refused: ${detail}`);
   }
@@ -155,7 +143,6 @@ export class ProposalRefusedError extends HiveError {
 /** `<state>/policy/<name>.json` exists but is not a valid policy: the operator's file, so the operator's fix. */
 export class InvalidPolicyError extends HiveError {
   readonly code = 'INVALID_POLICY';
-  override readonly status = 500;
   constructor(readonly file: string, reason: string) {
     super(`invalid proposal policy ${file}: ${reason} — fix or remove the file`);
   }

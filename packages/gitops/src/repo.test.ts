@@ -67,14 +67,14 @@ describe('revParse', () => {
     await commitFiles(repo, { 'a.txt': 'a' });
     const err = await revParse(repo, 'refs/tags/nope').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefNotFoundError);
-    expect(err).toMatchObject({ code: 'REF_NOT_FOUND', status: 404 });
+    expect(err).toMatchObject({ code: 'REF_NOT_FOUND' });
     expect((err as Error).message).toContain('refs/tags/nope');
   });
 
   it('refuses option-like refs before running git', async () => {
     const repo = await initTestRepo();
     await expect(revParse(repo, '--all')).rejects.toBeInstanceOf(InvalidRefError);
-    await expect(revParse(repo, '')).rejects.toMatchObject({ code: 'INVALID_REF', status: 400 });
+    await expect(revParse(repo, '')).rejects.toMatchObject({ code: 'INVALID_REF' });
   });
 });
 
@@ -153,7 +153,7 @@ describe('updateRef', () => {
     const { repo, a, b } = await twoCommits();
     const err = await updateRef(repo, 'refs/heads/other', b, b).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefMovedError);
-    expect(err).toMatchObject({ code: 'REF_MOVED', status: 409, expected: b, actual: a });
+    expect(err).toMatchObject({ code: 'REF_MOVED', expected: b, actual: a });
     expect(await revParse(repo, 'refs/heads/other')).toBe(a);
   });
 

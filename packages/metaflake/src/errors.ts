@@ -19,7 +19,6 @@ export class InvalidShaError extends HiveError {
 /** The sha to deploy is not in the agent's applied repo. */
 export class UnknownCommitError extends HiveError {
   readonly code = 'UNKNOWN_COMMIT';
-  override readonly status = 404;
   constructor(readonly sha: string, readonly agent: string) {
     super(`commit ${sha} is not in applied/${agent}: fetch it into the applied repo (proposal/<id>) first`);
   }
@@ -28,7 +27,6 @@ export class UnknownCommitError extends HiveError {
 /** The meta flake has no commit yet, or no input for this agent. */
 export class AgentNotInMetaError extends HiveError {
   readonly code = 'AGENT_NOT_IN_META';
-  override readonly status = 409;
   constructor(readonly agent: string | null) {
     super(
       agent === null
@@ -41,7 +39,6 @@ export class AgentNotInMetaError extends HiveError {
 /** finalizeDeploy found the lock not pinned to the sha it was asked to record. */
 export class DeployNotPreparedError extends HiveError {
   readonly code = 'DEPLOY_NOT_PREPARED';
-  override readonly status = 409;
   constructor(readonly agent: string, readonly wanted: string, readonly locked: string | null) {
     super(`agent-${agent} is locked at ${locked ?? 'nothing'}, not ${wanted}: call prepareDeploy first`);
   }
@@ -50,7 +47,6 @@ export class DeployNotPreparedError extends HiveError {
 /** A git command on the meta repo (or a stub repo) failed. */
 export class MetaGitError extends HiveError {
   readonly code = 'META_GIT_FAILED';
-  override readonly status = 500;
   constructor(readonly args: readonly string[], readonly stderr: string, options?: { cause?: unknown }) {
     super(`git ${args.slice(0, 2).join(' ')} failed: ${firstErrorLine(stderr)}`, options);
   }
@@ -59,7 +55,6 @@ export class MetaGitError extends HiveError {
 /** An agent of the sync has no applied repo with a main branch, so its input cannot be locked. */
 export class AppliedRepoMissingError extends HiveError {
   readonly code = 'APPLIED_REPO_MISSING';
-  override readonly status = 409;
   constructor(readonly agents: readonly string[], options?: { cause?: unknown }) {
     super(`no applied repo with a main branch for ${agents.join(', ')}: set up applied/<name> (spawn) before syncing the meta flake`, options);
   }

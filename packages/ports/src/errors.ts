@@ -2,7 +2,6 @@ import { HiveError } from '@hive/core';
 
 export class PortTakenError extends HiveError {
   readonly code = 'PORT_TAKEN';
-  override readonly status = 409;
   constructor(
     readonly port: number,
     readonly other: string,
@@ -18,7 +17,6 @@ export class PortTakenError extends HiveError {
 /** Something that is not one of this agent's harnesses keeps the agent's port past the harness's bind retries. */
 export class PortHeldError extends HiveError {
   readonly code = 'PORT_HELD';
-  override readonly status = 409;
   constructor(
     readonly port: number,
     readonly agent: string,

@@ -10,7 +10,6 @@ export class ScriptedApiTimeoutError extends HiveError {
 
 export class ClaudeNotInstalledError extends HiveError {
   readonly code = 'CLAUDE_NOT_INSTALLED';
-  override readonly status = 500;
   constructor(options?: { cause?: unknown }) {
     super('the claude CLI is not installed: run pnpm install (its postinstall must be allowed in pnpm-workspace.yaml onlyBuiltDependencies)', options);
   }

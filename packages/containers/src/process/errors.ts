@@ -3,7 +3,6 @@ import { HiveError } from '@hive/core';
 /** The harness child exited or stayed silent before answering `/api/health`. */
 export class HarnessStartError extends HiveError {
   readonly code = 'HARNESS_START_FAILED';
-  override readonly status = 500;
   constructor(
     readonly agent: string,
     reason: string,
@@ -17,7 +16,6 @@ export class HarnessStartError extends HiveError {
 /** Something already listens on the agent's port, so a new harness could only fail to bind. */
 export class PortInUseError extends HiveError {
   readonly code = 'PORT_IN_USE';
-  override readonly status = 409;
   constructor(
     readonly agent: string,
     readonly port: number,
@@ -29,7 +27,6 @@ export class PortInUseError extends HiveError {
 /** `sandbox: 'bwrap'` was asked for but bubblewrap is not installed. */
 export class BwrapNotFoundError extends HiveError {
   readonly code = 'BWRAP_NOT_FOUND';
-  override readonly status = 500;
   constructor() {
     super("sandbox 'bwrap' requested but bwrap is not installed: apt-get install bubblewrap, or use sandbox 'auto'");
   }
@@ -38,7 +35,6 @@ export class BwrapNotFoundError extends HiveError {
 /** No bwrap and the daemon is root: a harness would run as root on the host. */
 export class UnsandboxedRootError extends HiveError {
   readonly code = 'UNSANDBOXED_ROOT';
-  override readonly status = 500;
   constructor(readonly agent: string) {
     super('agents would run as root without a sandbox: install bubblewrap (apt-get install bubblewrap) or pass --no-sandbox');
   }
