@@ -8,3 +8,5 @@ export { insideRoot, stateLayout, type StateLayout } from './paths.js';
 export { runNix, flakeRegistryFile, NIX_FEATURES, type NixOptions } from './nix.js';
 /** Loopback binds and the DNS-rebinding guard shared by the daemon and the harness. */
 export { isLoopbackBind, hostAllowed } from './loopback.js';
+/** One FIFO lock per key for async work in one process (an agent, the meta repo). */
+export { KeyedMutex } from './mutex.js';

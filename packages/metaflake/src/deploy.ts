@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validateAgentName } from '@hive/core';
+import { deployedTag, git } from '@hive/gitops';
 import { AgentNotInMetaError, DeployNotPreparedError, InvalidMetaOptionError, UnknownCommitError } from './errors.js';
-import { git, resolveCommit } from './git.js';
 import { inputNode, lockedRev, parseLock, readText } from './lock.js';
-import { serialized } from './mutex.js';
 import { agentInput, checkDir, checkSha, type MetaOptions } from './options.js';
-import { LOCK, commitMeta, metaHead, nixLock, openSyncedMeta, restoreHead } from './repo.js';
+import { LOCK, commitMeta, metaHead, nixLock, openSyncedMeta, resolveCommit, restoreHead } from './repo.js';
 
 /**
  * Phase one of a deploy: locks `agent-<name>` to exactly `sha` in the working tree WITHOUT committing,
@@ -19,26 +18,24 @@ export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: stri
   const appliedRoot = checkDir('appliedRoot', o.appliedRoot);
   const name = validateAgentName(d?.name);
   const sha = checkSha(d.sha);
-  await serialized(metaDir, async () => {
-    const repo = path.join(appliedRoot, name);
-    const full = existsSync(path.join(repo, '.git')) ? await resolveCommit(repo, sha) : null;
-    if (!full || !full.startsWith(sha)) throw new UnknownCommitError(sha, name);
-    // Starts from the committed lock: a deploy left pending by a crash is dropped, not folded in.
-    await openSyncedMeta(metaDir);
-    const lockFile = path.join(metaDir, LOCK);
-    const original = inputNode(parseLock(await readText(lockFile)) ?? emptyLock, agentInput(name))?.original;
-    if (!original) throw new AgentNotInMetaError(name);
-    try {
-      // nix 2.8 archives any commit of a local repo by rev, whatever refs reach it.
-      await nixLock(metaDir, ['--override-input', agentInput(name), `git+file://${repo}?ref=main&rev=${full}`]);
-      await keepOriginal(lockFile, agentInput(name), original);
-      const locked = await lockedRev(metaDir, name);
-      if (locked !== full) throw new DeployNotPreparedError(name, full, locked);
-    } catch (e) {
-      await restoreHead(metaDir).catch(() => undefined);
-      throw e;
-    }
-  });
+  const repo = path.join(appliedRoot, name);
+  const full = existsSync(path.join(repo, '.git')) ? await resolveCommit(repo, sha) : null;
+  if (!full || !full.startsWith(sha)) throw new UnknownCommitError(sha, name);
+  // Starts from the committed lock: a deploy left pending by a crash is dropped, not folded in.
+  await openSyncedMeta(metaDir);
+  const lockFile = path.join(metaDir, LOCK);
+  const original = inputNode(parseLock(await readText(lockFile)) ?? emptyLock, agentInput(name))?.original;
+  if (!original) throw new AgentNotInMetaError(name);
+  try {
+    // nix 2.8 archives any commit of a local repo by rev, whatever refs reach it.
+    await nixLock(metaDir, ['--override-input', agentInput(name), `git+file://${repo}?ref=main&rev=${full}`]);
+    await keepOriginal(lockFile, agentInput(name), original);
+    const locked = await lockedRev(metaDir, name);
+    if (locked !== full) throw new DeployNotPreparedError(name, full, locked);
+  } catch (e) {
+    await restoreHead(metaDir).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Phase two after a good build: commits the prepared lock as `deploy <n> deployed/<id> <sha12>`; returns meta's new HEAD. */
@@ -47,26 +44,22 @@ export async function finalizeDeploy(o: MetaOptions, d: { name: string; id: numb
   const name = validateAgentName(d?.name);
   if (!Number.isSafeInteger(d.id) || d.id < 0) throw new InvalidMetaOptionError('id', `${String(d.id)} is not an approval id (an integer ≥ 0)`);
   const sha = checkSha(d.sha);
-  return serialized(metaDir, async () => {
-    const head = existsSync(path.join(metaDir, '.git')) ? await metaHead(metaDir) : null;
-    if (!head) throw new AgentNotInMetaError(null);
-    const locked = await lockedRev(metaDir, name);
-    if (!locked || !locked.startsWith(sha)) throw new DeployNotPreparedError(name, sha, locked);
-    // Empty commits allowed: every deploy shows in `git log /meta`, even one that re-pins the same sha.
-    const message = `deploy ${name} deployed/${d.id} ${locked.slice(0, 12)}`;
-    const r = await commitMeta(metaDir, { files: [LOCK], message, parent: head, allowEmpty: true });
-    return r.sha;
-  });
+  const head = existsSync(path.join(metaDir, '.git')) ? await metaHead(metaDir) : null;
+  if (!head) throw new AgentNotInMetaError(null);
+  const locked = await lockedRev(metaDir, name);
+  if (!locked || !locked.startsWith(sha)) throw new DeployNotPreparedError(name, sha, locked);
+  // Empty commits allowed: every deploy shows in `git log /meta`, even one that re-pins the same sha.
+  const message = `deploy ${name} ${deployedTag(d.id)} ${locked.slice(0, 12)}`;
+  const r = await commitMeta(metaDir, { files: [LOCK], message, parent: head, allowEmpty: true });
+  return r.sha;
 }
 
 /** After a failed build: restores flake.lock (and flake.nix) to meta's HEAD; no commit. Safe when nothing is pending. */
 export async function abortDeploy(o: MetaOptions): Promise<void> {
   const metaDir = checkDir('metaDir', o?.metaDir);
-  await serialized(metaDir, async () => {
-    if (!existsSync(path.join(metaDir, '.git'))) return;
-    const head = await metaHead(metaDir);
-    if (head) await git(metaDir, ['reset', '-q', '--hard', head]);
-  });
+  if (!existsSync(path.join(metaDir, '.git'))) return;
+  const head = await metaHead(metaDir);
+  if (head) await git(metaDir, ['reset', '-q', '--hard', head]);
 }
 
 const emptyLock = { version: 7, root: 'root', nodes: { root: {} } };

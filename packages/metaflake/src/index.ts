@@ -16,8 +16,8 @@ export { lockUpdateForRebuild, lockUpdateHyperhive } from './relock.js';
 export { lockedRev, parseLock, type FlakeLock } from './lock.js';
 export { evalAgentSettings, type AgentSettings } from './settings.js';
 
-/** Offline stand-ins for a box without NixOS or internet: stub nixpkgs + hyperhive, and agent repos for tests and benchmarks. */
-export { seedLocalHyperhive, seedAppliedAgent } from './stub.js';
+/** Offline stand-in for a box without NixOS or internet: stub nixpkgs + hyperhive (agent repos for tests: `@hive/metaflake/testing`). */
+export { seedLocalHyperhive } from './stub.js';
 
 export {
   InvalidMetaOptionError,
@@ -25,6 +25,5 @@ export {
   UnknownCommitError,
   AgentNotInMetaError,
   DeployNotPreparedError,
-  MetaGitError,
   AppliedRepoMissingError,
 } from './errors.js';

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { validateAgentName } from '@hive/core';
 import { AgentNotInMetaError } from './errors.js';
 import { inputNode, inputRev, parseLock, readText } from './lock.js';
-import { serialized } from './mutex.js';
 import { agentInput, checkDir, type MetaOptions } from './options.js';
 import { LOCK, commitMeta, nixLock, openSyncedMeta, restoreHead } from './repo.js';
 
@@ -13,24 +12,22 @@ async function relockInput(
   message: (lockText: string) => string,
   missing: () => Error,
 ): Promise<{ changed: boolean; sha: string }> {
-  return serialized(metaDir, async () => {
-    const head = await openSyncedMeta(metaDir);
-    const lockFile = path.join(metaDir, LOCK);
-    const before = await readText(lockFile);
-    const lock = parseLock(before);
-    if (!lock || !inputNode(lock, input)) throw missing();
-    try {
-      await nixLock(metaDir, ['--update-input', input]);
-      const text = (await readText(lockFile)) ?? '';
-      // The working tree was just restored to head, so the same bytes mean the same tree: nothing to commit,
-      // and different bytes mean a different tree (no tree comparison needed before committing).
-      if (text === before) return { changed: false, sha: head };
-      return await commitMeta(metaDir, { files: [LOCK], message: message(text), parent: head, allowEmpty: true });
-    } catch (e) {
-      await restoreHead(metaDir).catch(() => undefined);
-      throw e;
-    }
-  });
+  const head = await openSyncedMeta(metaDir);
+  const lockFile = path.join(metaDir, LOCK);
+  const before = await readText(lockFile);
+  const lock = parseLock(before);
+  if (!lock || !inputNode(lock, input)) throw missing();
+  try {
+    await nixLock(metaDir, ['--update-input', input]);
+    const text = (await readText(lockFile)) ?? '';
+    // The working tree was just restored to head, so the same bytes mean the same tree: nothing to commit,
+    // and different bytes mean a different tree (no tree comparison needed before committing).
+    if (text === before) return { changed: false, sha: head };
+    return await commitMeta(metaDir, { files: [LOCK], message: message(text), parent: head, allowEmpty: true });
+  } catch (e) {
+    await restoreHead(metaDir).catch(() => undefined);
+    throw e;
+  }
 }
 
 const short = (lockText: string, input: string) => {

@@ -2,10 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runNix } from '@hive/core';
+import { git, runGit } from '@hive/gitops';
 import { AgentNotInMetaError } from './errors.js';
-import { git, resolveCommit } from './git.js';
 import { readText } from './lock.js';
 
+// Git runs through @hive/gitops (one runner: fixed identity, no hooks, filters or replace objects).
+// Nothing in this package locks the meta repo: its one writer, the daemon, holds META_LOCK across
+// each whole transaction (prepare → build → finalize | abort spans several calls here, and only the
+// caller knows where it ends). commitMeta's compare-and-swap still refuses a writer that ignores that.
 export const FLAKE = 'flake.nix';
 export const LOCK = 'flake.lock';
 const MAIN = 'refs/heads/main';
@@ -17,7 +21,7 @@ export async function ensureMetaRepo(metaDir: string): Promise<void> {
   if (!existsSync(path.join(metaDir, '.git'))) await git(metaDir, ['init', '-q', '-b', 'main']);
   // The common case read as a file (one git process less on every meta write); anything else asks git.
   if ((await readText(path.join(metaDir, '.git', 'HEAD'))) === `ref: ${MAIN}\n`) return;
-  const sym = await git(metaDir, ['symbolic-ref', '-q', 'HEAD'], { allowFail: true });
+  const sym = await runGit(metaDir, ['symbolic-ref', '-q', 'HEAD'], { allowFailure: true });
   if (sym.exitCode === 0 && sym.stdout.trim() === MAIN) return;
   // Detached or on another branch (changed on the side): keep that commit as main if main is gone.
   const detached = await resolveCommit(metaDir, 'HEAD');
@@ -41,7 +45,7 @@ export async function restoreHead(metaDir: string): Promise<string | null> {
   const head = await metaHead(metaDir);
   if (head) {
     // Only when something differs: a clean repo is left byte-for-byte alone.
-    const clean = await git(metaDir, ['diff-index', '--quiet', head, '--'], { allowFail: true });
+    const clean = await runGit(metaDir, ['diff-index', '--quiet', head, '--'], { allowFailure: true });
     if (clean.exitCode !== 0) await git(metaDir, ['reset', '-q', '--hard', head]);
     return head;
   }
@@ -66,7 +70,7 @@ export async function openSyncedMeta(metaDir: string): Promise<string> {
 
 /** A file's content at a commit, or null when it is not there. */
 export async function showAt(metaDir: string, commit: string, file: string): Promise<string | null> {
-  const r = await git(metaDir, ['show', `${commit}:${file}`], { allowFail: true, keepNewline: true });
+  const r = await runGit(metaDir, ['show', `${commit}:${file}`], { allowFailure: true });
   return r.exitCode === 0 ? r.stdout : null;
 }
 
@@ -82,16 +86,22 @@ export async function commitMeta(
   if (present.length) await git(metaDir, ['add', '--', ...present]);
   const missing = o.files.filter((f) => !present.includes(f));
   if (missing.length) await git(metaDir, ['rm', '-q', '--cached', '--ignore-unmatch', '--', ...missing]);
-  const tree = (await git(metaDir, ['write-tree'])).stdout.trim();
+  const tree = await git(metaDir, ['write-tree']);
   if (o.parent && !o.allowEmpty) {
-    const parentTree = (await git(metaDir, ['rev-parse', `${o.parent}^{tree}`])).stdout.trim();
+    const parentTree = await git(metaDir, ['rev-parse', `${o.parent}^{tree}`]);
     if (parentTree === tree) return { changed: false, sha: o.parent };
   }
   const args = ['commit-tree', tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
-  const sha = (await git(metaDir, args, { input: o.message + '\n' })).stdout.trim();
+  const sha = await git(metaDir, args, { input: o.message + '\n' });
   // Compare-and-swap on the parent: a concurrent writer makes this fail rather than lose a commit.
   await git(metaDir, ['update-ref', MAIN, sha, ...(o.parent ? [o.parent] : [])]);
   return { changed: true, sha };
+}
+
+/** The full sha `rev` names as a commit in `repo` (the meta repo or an applied one), or null. */
+export async function resolveCommit(repo: string, rev: string): Promise<string | null> {
+  const r = await runGit(repo, ['rev-parse', '--verify', '-q', `${rev}^{commit}`], { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.trim() : null;
 }
 
 /** `nix flake lock` on the meta flake with extra flags (overrides, single-input updates). */

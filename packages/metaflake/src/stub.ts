@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateAgentName } from '@hive/core';
+import { KeyedMutex, validateAgentName } from '@hive/core';
+import { git, runGit } from '@hive/gitops';
 import { checkDir } from './options.js';
-import { git } from './git.js';
-import { serialized } from './mutex.js';
 
 // Shipped beside src/ and dist/ (nix/stub/* in the repo are links to it): one copy.
 const STUB_ROOT = fileURLToPath(new URL('../stub/', import.meta.url));
 const NIXPKGS_PLACEHOLDER = '@stubNixpkgsUrl@';
+// Two seeds of one stub dir in one process would race on git init; the meta repo is not locked here.
+const seeding = new KeyedMutex();
 
 /** Writes `files` into a git repo at `dir` (created if needed) and commits only when something changed. */
 export async function writeRepo(dir: string, files: Record<string, string>, message: string): Promise<string> {
@@ -25,13 +26,13 @@ export async function writeRepo(dir: string, files: Record<string, string>, mess
       wrote = true;
     }
   }
-  const head = (await git(dir, ['rev-parse', '--verify', '-q', 'HEAD'], { allowFail: true })).stdout.trim();
+  const head = (await runGit(dir, ['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).stdout.trim();
   // Nothing new on disk and nothing staged on the side: leave the repo (index included) untouched.
-  if (!wrote && head && (await git(dir, ['diff-index', '--quiet', head, '--'], { allowFail: true })).exitCode === 0) return head;
+  if (!wrote && head && (await runGit(dir, ['diff-index', '--quiet', head, '--'], { allowFailure: true })).exitCode === 0) return head;
   await git(dir, ['add', '-A', '--', ...Object.keys(files)]);
-  const staged = await git(dir, ['diff', '--cached', '--quiet'], { allowFail: true });
+  const staged = await runGit(dir, ['diff', '--cached', '--quiet'], { allowFailure: true });
   if (staged.exitCode !== 0 || !head) await git(dir, ['commit', '-q', '--no-verify', '--no-gpg-sign', '-m', message]);
-  return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+  return git(dir, ['rev-parse', 'HEAD']);
 }
 
 async function stubFiles(name: 'nixpkgs' | 'hyperhive'): Promise<Record<string, string>> {
@@ -48,7 +49,7 @@ async function stubFiles(name: 'nixpkgs' | 'hyperhive'): Promise<Record<string, 
  */
 export async function seedLocalHyperhive(dir: string): Promise<{ url: string }> {
   const root = checkDir('dir', dir);
-  return serialized(root, async () => {
+  return seeding.run(root, async () => {
     const nixpkgs = path.join(root, 'nixpkgs');
     const hyperhive = path.join(root, 'hyperhive');
     await writeRepo(nixpkgs, await stubFiles('nixpkgs'), 'stub nixpkgs');

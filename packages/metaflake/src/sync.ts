@@ -2,13 +2,12 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NixError } from '@hive/core';
+import { git } from '@hive/gitops';
 import { AppliedRepoMissingError } from './errors.js';
-import { git, resolveCommit } from './git.js';
 import { inputNode, parseLock, readText, rootInputs, type FlakeLock } from './lock.js';
-import { serialized } from './mutex.js';
 import { agentInput, appliedUrl, checkDir, checkRenderOptions, checkSpecs, type AgentSpec, type MetaOptions } from './options.js';
 import { renderMetaFlake } from './render.js';
-import { FLAKE, LOCK, commitMeta, ensureMetaRepo, nixLock, restoreHead, showAt } from './repo.js';
+import { FLAKE, LOCK, commitMeta, ensureMetaRepo, nixLock, resolveCommit, restoreHead, showAt } from './repo.js';
 
 /**
  * Brings the meta repo to the rendered flake for `agents`, locked and committed ("sync agents: a, b").
@@ -24,22 +23,20 @@ export async function syncAgents(o: MetaOptions & { agents: AgentSpec[] }): Prom
   const expected = new Map<string, string>([['hyperhive', hyperhiveUrl]]);
   for (const a of specs) expected.set(agentInput(a.name), appliedUrl(appliedRoot, a.name));
 
-  return serialized(metaDir, async () => {
-    await ensureMetaRepo(metaDir);
-    const head = await restoreHead(metaDir);
-    if (head && (await showAt(metaDir, head, FLAKE)) === text) {
-      if (lockCovers(parseLock(await showAt(metaDir, head, LOCK)), expected)) return { changed: false, sha: head };
-    }
-    try {
-      await writeFile(path.join(metaDir, FLAKE), text);
-      await lockFresh(metaDir, () => missingApplied(appliedRoot, specs));
-      const names = specs.map((a) => a.name).join(', ') || '(none)';
-      return await commitMeta(metaDir, { files: [FLAKE, LOCK], message: `sync agents: ${names}`, parent: head });
-    } catch (e) {
-      await restoreHead(metaDir).catch(() => undefined);
-      throw e;
-    }
-  });
+  await ensureMetaRepo(metaDir);
+  const head = await restoreHead(metaDir);
+  if (head && (await showAt(metaDir, head, FLAKE)) === text) {
+    if (lockCovers(parseLock(await showAt(metaDir, head, LOCK)), expected)) return { changed: false, sha: head };
+  }
+  try {
+    await writeFile(path.join(metaDir, FLAKE), text);
+    await lockFresh(metaDir, () => missingApplied(appliedRoot, specs));
+    const names = specs.map((a) => a.name).join(', ') || '(none)';
+    return await commitMeta(metaDir, { files: [FLAKE, LOCK], message: `sync agents: ${names}`, parent: head });
+  } catch (e) {
+    await restoreHead(metaDir).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

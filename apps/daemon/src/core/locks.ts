@@ -1,16 +1,7 @@
-/** A FIFO mutex per key: operations on one agent run one at a time; different keys run in parallel. */
-export class KeyedMutex {
-  private tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    // The tail never rejects, so one failure does not poison the queue.
-    const tail = next.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return next;
-  }
-}
+/**
+ * The daemon's locks: one KeyedMutex (from @hive/core) keyed by agent name, plus the fixed keys in
+ * context.ts (META_LOCK, APPROVAL_ID_LOCK). The meta repo is locked here only, not in @hive/metaflake:
+ * a deploy spans several metaflake calls (prepare → build → finalize | abort) and only the daemon knows
+ * where such a transaction ends, so a per-call lock inside the library could not cover it.
+ */
+export { KeyedMutex } from '@hive/core';
