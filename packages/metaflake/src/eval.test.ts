@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNix } from '@hive/core';
-import { evalAgentSettings, lockUpdateForRebuild, seedAppliedAgent, syncAgents } from './index.js';
+import { evalAgentSettings, lockUpdateForRebuild, syncAgents } from './index.js';
+import { seedAppliedAgent } from './testing.js';
 import { makeHive, type Hive } from './test-support/fixture.js';
 
 interface Seen {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { git, tempDir } from '@hive/testkit';
-import { agentsForMeta, seedAppliedAgent, seedLocalHyperhive, type AgentSpec, type MetaOptions } from '../index.js';
+import { agentsForMeta, seedLocalHyperhive, type AgentSpec, type MetaOptions } from '../index.js';
+import { seedAppliedAgent } from '../testing.js';
 
 export interface Hive {
   root: string;
