@@ -20,6 +20,9 @@ describe('renderSystemPrompt', () => {
     for (const event of ['ApprovalResolved', 'Rebuilt', 'container_crash']) expect(manager).toContain(`- ${event} — `);
     expect(manager).toContain('`git fetch applied` then `git log applied/main`');
     expect(manager).toContain('`git show applied/refs/tags/deployed/<id>`');
+    // The applied remote's refspecs bring the tags: a plain fetch is enough, no refspec to type.
+    expect(manager).toContain('The same `git fetch applied` brings the approval tags');
+    expect(manager).not.toContain('+refs/tags/');
     expect(manager).toContain('`git show applied/refs/tags/failed/<id>`');
     expect(manager).toContain('- ask_operator(question)');
     expect(manager).toContain('- send_message(to, text)');

@@ -27,7 +27,7 @@ const MANAGER_INBOX = `Your inbox also carries daemon events (one turn each):
 - container_crash — an agent exited unexpectedly (exit code, signal, the tail of its output); decide whether to fix its config or tell the operator.
 How to read an outcome, in /agents/<name>/config:
 - \`git fetch applied\` then \`git log applied/main\` — what is deployed now.
-- \`git fetch applied '+refs/tags/*:refs/remotes/applied/refs/tags/*'\` brings the approval tags; then \`git show applied/refs/tags/deployed/<id>\` is exactly what approval <id> deployed.
+- The same \`git fetch applied\` brings the approval tags (under applied/refs/tags/); \`git show applied/refs/tags/deployed/<id>\` is exactly what approval <id> deployed.
 - \`git show applied/refs/tags/failed/<id>\` — the failure note (the build error) of a failed approval; \`denied/<id>\` carries the operator's reason.`;
 
 const WORKER_INBOX = `Your inbox may carry daemon events (one turn each), e.g. Rebuilt when your config was redeployed and you were restarted. Your config is managed by the manager; to change it (model, tools, packages), ask the manager with send_message.`;

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { snapshotTree, tempDir } from '@hive/testkit';
+import { commitFiles, snapshotTree, tempDir, testGitEnv } from '@hive/testkit';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { InvalidRemoteUrlError } from './errors.js';
 import { git } from './git.js';
+import { setupApplied } from './applied.js';
 import { setupProposed } from './proposed.js';
 import { initRepo } from './repo.js';
 import { AGENT_TEMPLATES } from './templates.js';
@@ -28,7 +30,26 @@ describe('setupProposed', () => {
     const dir = proposedDir('iris');
     await setupProposed({ dir, name: 'iris' });
     expect(await git(dir, ['remote', 'get-url', 'applied'])).toBe('/applied/iris/.git');
-    expect(await git(dir, ['config', 'remote.applied.fetch'])).toBe('+refs/heads/*:refs/remotes/applied/*');
+    expect(await git(dir, ['config', '--get-all', 'remote.applied.fetch'])).toBe(
+      '+refs/heads/*:refs/remotes/applied/*\n+refs/tags/*:refs/remotes/applied/refs/tags/*',
+    );
+    expect(await git(dir, ['config', 'remote.applied.tagOpt'])).toBe('--no-tags');
+  });
+
+  it('repairs the refspecs of a repo made before the tag refspec existed, leaving other config alone', async () => {
+    const dir = proposedDir('d');
+    await setupProposed({ dir, name: 'd' });
+    await git(dir, ['config', '--unset-all', 'remote.applied.fetch']);
+    await git(dir, ['config', '--unset', 'remote.applied.tagOpt']);
+    await git(dir, ['config', 'remote.applied.fetch', '+refs/heads/*:refs/remotes/applied/*']);
+    await git(dir, ['config', 'user.name', 'the manager']);
+    expect(await setupProposed({ dir, name: 'd' })).toEqual({ created: false });
+    expect((await git(dir, ['config', '--get-all', 'remote.applied.fetch'])).split('\n')).toEqual([
+      '+refs/heads/*:refs/remotes/applied/*',
+      '+refs/tags/*:refs/remotes/applied/refs/tags/*',
+    ]);
+    expect(await git(dir, ['config', 'remote.applied.tagOpt'])).toBe('--no-tags');
+    expect(await git(dir, ['config', 'user.name'])).toBe('the manager');
   });
 
   it('is idempotent: a second call changes nothing on disk', async () => {
@@ -75,6 +96,42 @@ describe('setupProposed', () => {
       setupProposed({ dir: path.join(root, 'x'), name: 'ok', appliedRemoteUrl: '--upload-pack=x' }),
     ).rejects.toBeInstanceOf(InvalidRemoteUrlError);
     expect(existsSync(path.join(root, 'x'))).toBe(false);
+  });
+});
+
+describe("the seed's applied commands, run as the manager runs them", () => {
+  it('fetch applied, log applied/main, show applied/refs/tags/deployed/<id>, diff applied/main HEAD, rebase applied/main', async () => {
+    const root = tempDir();
+    const proposed = path.join(root, 'agents', 'coder', 'config');
+    const applied = path.join(root, 'applied', 'coder');
+    await setupProposed({ dir: proposed, name: 'coder' });
+    await setupApplied({ dir: applied, proposedDir: proposed });
+    // The daemon deploys another commit (as a rollback does: a new commit on applied main) and tags it.
+    const deployed = await commitFiles(applied, { 'notes.md': 'deployed by the daemon\n' }, 'deploy notes');
+    await git(applied, ['tag', 'deployed/1', deployed]);
+    // The manager, meanwhile, committed on top of the first config.
+    const mine = await commitFiles(proposed, { 'plan.md': 'the next change\n' }, 'plan');
+    // The remote URL is the path inside the manager's container; map it to where the applied repo really is.
+    const manager = (args: string[]) =>
+      execa('git', ['-c', `url.${applied}/.git.insteadOf=/applied/coder/.git`, ...args], { cwd: proposed, env: testGitEnv, reject: false });
+
+    const fetch = await manager(['fetch', 'applied']);
+    expect(fetch.exitCode, fetch.stderr).toBe(0);
+    expect((await manager(['log', '--format=%s', 'applied/main'])).stdout.split('\n')).toEqual(['deploy notes', 'init coder']);
+    const show = await manager(['show', '--format=%H', '--stat', 'applied/refs/tags/deployed/1']);
+    expect(show.exitCode, show.stderr).toBe(0);
+    expect(show.stdout).toContain(deployed);
+    expect(show.stdout).toContain('notes.md');
+    expect((await manager(['show', '--format=%H', '-s', 'applied/refs/tags/deployed/0'])).stdout).toBe(await git(applied, ['rev-parse', 'deployed/0']));
+    const d = await manager(['diff', '--name-status', 'applied/main', 'HEAD']);
+    expect(d.stdout.split('\n').sort()).toEqual(['A\tplan.md', 'D\tnotes.md']);
+    const rebase = await manager(['rebase', 'applied/main']);
+    expect(rebase.exitCode, rebase.stderr).toBe(0);
+    expect(await git(proposed, ['rev-parse', 'HEAD^'])).toBe(deployed);
+    expect(await git(proposed, ['log', '-1', '--format=%s'])).toBe('plan');
+    expect(await git(proposed, ['rev-parse', 'HEAD'])).not.toBe(mine);
+    // The applied tags stay under applied/: none lands among the manager's own tags.
+    expect((await manager(['tag', '-l'])).stdout).toBe('');
   });
 });
 

@@ -101,16 +101,34 @@ async function resolves(repo: string, ref: string): Promise<boolean> {
 }
 
 /**
- * Adds remote `name` at `url`, or set-urls it when it drifted. Edits `.git/config` as a file
- * (`git config --file`, includes off) so nothing of the repo's own config is acted on.
+ * What `git fetch applied` maps, so the seed's names resolve in the manager's clone: heads under
+ * `applied/*` (`applied/main`) and tags under `applied/refs/tags/*` (`applied/refs/tags/deployed/3`).
+ * Tags are not auto-followed into the clone's own `refs/tags`: the daemon's tags stay the daemon's,
+ * and a local tag of the same name can never make the fetch fail as "would clobber".
+ */
+function appliedRemoteFetch(name: string): string[] {
+  return [`+refs/heads/*:refs/remotes/${name}/*`, `+refs/tags/*:refs/remotes/${name}/refs/tags/*`];
+}
+
+/**
+ * Keeps remote `name` at `url` with appliedRemoteFetch's refspecs and tags off, writing only what
+ * drifted. Edits `.git/config` as a file (`git config --file`, includes off) so nothing of the
+ * repo's own config is acted on.
  */
 async function ensureRemote(repo: string, name: string, url: string): Promise<void> {
   assertPlainRepo(repo);
   const file = path.join(repo, '.git', 'config');
   const cfg = (args: string[], allowFailure = false) => runGit(os.tmpdir(), ['config', '--file', file, ...args], { allowFailure });
-  const current = await cfg(['--get', `remote.${name}.url`], true);
-  if (current.exitCode === 0 && current.stdout.trim() === url) return;
-  await cfg(['--replace-all', `remote.${name}.url`, url]);
-  const fetch = await cfg(['--get', `remote.${name}.fetch`], true);
-  if (fetch.exitCode !== 0) await cfg([`remote.${name}.fetch`, `+refs/heads/*:refs/remotes/${name}/*`]);
+  const all = async (key: string) => {
+    const r = await cfg(['--get-all', key], true);
+    return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  };
+  const urls = await all(`remote.${name}.url`);
+  if (urls.length !== 1 || urls[0] !== url) await cfg(['--replace-all', `remote.${name}.url`, url]);
+  const fetch = appliedRemoteFetch(name);
+  if ((await all(`remote.${name}.fetch`)).join('\n') !== fetch.join('\n')) {
+    await cfg(['--unset-all', `remote.${name}.fetch`], true);
+    for (const spec of fetch) await cfg(['--add', `remote.${name}.fetch`, spec]);
+  }
+  if ((await all(`remote.${name}.tagOpt`)).join('\n') !== '--no-tags') await cfg(['--replace-all', `remote.${name}.tagOpt`, '--no-tags']);
 }
