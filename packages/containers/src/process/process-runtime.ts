@@ -251,6 +251,8 @@ export class ProcessRuntime implements ContainerRuntime {
       if (child.running) await child.stop(this.o.stopGraceMs ?? 5000);
       e.status = 'crashed';
       this.save(e);
+      // Ours is gone, so a listener now is what kept it from binding through all its retries.
+      if (!(await portFree(agent.port))) throw new PortInUseError(agent.name, agent.port);
       throw err;
     }
     e.status = 'running';
@@ -289,27 +291,24 @@ export class ProcessRuntime implements ContainerRuntime {
     throw new HarnessStartError(agent.name, `no answer on 127.0.0.1:${agent.port}/api/health within ${timeout} ms`, child.tail(20));
   }
 
-  /** A harness left by a SIGKILLed daemon still holds the port: end it if it is ours, else refuse. */
+  /**
+   * A harness left by a SIGKILLed daemon still holds the port: end it if it is ours. Anything else
+   * on the port is not refused here: the harness's bounded bind retry waits out a short hold
+   * (TIME_WAIT, an old harness still exiting), and launch names a port that stays taken.
+   */
   private async ensurePortFree(agent: RuntimeAgent): Promise<void> {
     if (await portFree(agent.port)) return;
     const stale = this.records.read(agent.name)?.pid;
-    let waits = 5; // a harness that just died may still be closing its socket
-    if (stale && this.looksLikeOurs(stale)) {
-      waits = 30;
-      this.log(`${agent.name}: killing leftover harness pid ${stale} holding port ${agent.port}`);
-      for (const p of [...descendants(stale), stale]) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // gone already
-        }
+    if (!stale || !this.looksLikeOurs(stale)) return;
+    this.log(`${agent.name}: killing leftover harness pid ${stale} holding port ${agent.port}`);
+    for (const p of [...descendants(stale), stale]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone already
       }
     }
-    for (let i = 0; i < waits; i++) {
-      await sleep(100);
-      if (await portFree(agent.port)) return;
-    }
-    throw new PortInUseError(agent.name, agent.port);
+    for (let i = 0; i < 30 && !(await portFree(agent.port)); i++) await sleep(100);
   }
 
   private looksLikeOurs(pid: number): boolean {
