@@ -53,8 +53,10 @@ describe('the turn loop with the real claude CLI', () => {
     const [report] = await waitFor(() => (h.daemon.of('turn_report').length ? h.daemon.of('turn_report') : null), 'the turn report');
     expect(report!.authorization).toBe('Bearer agent-token-123');
     expect(report!.body).toEqual({ ...lines[0], error: null });
-    await waitFor(() => h.daemon.of('activity').length >= 2, 'the activity reports');
-    expect(h.daemon.of('activity').map((c) => c.body.activity).sort()).toEqual(['idle', 'working']);
+    // One at start (with the model it runs), then working and idle around the turn.
+    await waitFor(() => h.daemon.of('activity').length >= 3, 'the activity reports');
+    expect(h.daemon.of('activity').map((c) => c.body.activity).sort()).toEqual(['idle', 'idle', 'working']);
+    expect(h.daemon.of('activity').every((c) => (c.body as { model?: string }).model === 'sonnet')).toBe(true);
   });
 
   it('a scripted mcp__hive__ask_operator call is granted headless: it reaches the daemon and its result goes back to the model', async () => {
