@@ -190,10 +190,30 @@ describe('harness HTTP API', () => {
     const { req } = setup();
     const res = await req('/api/nope');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: 'not found' });
+    expect(await res.json()).toEqual({ error: 'not found', code: 'NOT_FOUND' });
     const bad = await req('/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'body is not valid JSON', code: 'BAD_REQUEST' });
+  });
+
+  it('answers every refusal as {error, code}, like the daemon', async () => {
+    const { req, bare } = setup();
+    const answers: [Response, number, string][] = [
+      [await bare('/api/state'), 401, 'UNAUTHORIZED'],
+      [await req('/api/cancel', json({}, { origin: 'http://evil.example' })), 403, 'FORBIDDEN'],
+      [await req('/api/state', { headers: { host: 'evil.example:8202' } }), 403, 'FORBIDDEN'],
+      [await req('/api/chat', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [await req('/api/chat', json({ text: 'x'.repeat(300 * 1024) })), 413, 'PAYLOAD_TOO_LARGE'],
+      [await req('/api/model', form('not a model!')), 400, 'BAD_REQUEST'],
+      [await req('/no-such-file.js'), 404, 'NOT_FOUND'],
+    ];
+    for (const [res, status, code] of answers) {
+      expect(res.status, code).toBe(status);
+      const body = (await res.json()) as { error: unknown; code: unknown };
+      expect(Object.keys(body).sort()).toEqual(['code', 'error']);
+      expect(body.code).toBe(code);
+      expect(typeof body.error === 'string' && body.error.length > 0 && !body.error.includes('\n')).toBe(true);
+    }
   });
 
   it('serves the built page and refuses paths outside it', async () => {

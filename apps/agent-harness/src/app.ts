@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { HiveError } from '@hive/core';
 import { InboxItem } from '@hive/protocol';
@@ -23,18 +24,37 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
 };
 
+/**
+ * The harness's error answers, `{error, code}` like the daemon's, with the status per code decided
+ * here (the daemon's api/http-errors.ts is its table); any other HiveError is the caller's input.
+ */
+const STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BIND_FAILED: 500,
+  INTERNAL: 500,
+};
+
+function errorAnswer(c: Context, code: string, error: string): Response {
+  return c.json({ error, code }, Object.hasOwn(STATUS, code) ? STATUS[code]! : 400);
+}
+
 /** A mutation whose Origin is present and foreign is refused (CSRF); GET and HEAD pass. */
 const sameOriginOnly: MiddlewareHandler = async (c, next) => {
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
   const origin = c.req.header('origin');
-  if (origin && !sameOrigin(origin, new URL(c.req.url).host)) return c.json({ error: 'cross-origin request refused' }, 403);
+  if (origin && !sameOrigin(origin, new URL(c.req.url).host)) return errorAnswer(c, 'FORBIDDEN', 'cross-origin request refused');
   return next();
 };
 
 /** JSON mutations must say so: a cross-site form cannot send application/json without a preflight. */
 const jsonOnly: MiddlewareHandler = async (c, next) => {
   const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) return c.json({ error: 'Content-Type must be application/json' }, 415);
+  if (!/^application\/json\b/i.test(type)) return errorAnswer(c, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
   return next();
 };
 
@@ -59,10 +79,10 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   const app = new Hono();
   const pageDir = path.resolve(opts.pageDir);
 
-  app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'request body too large' }, 413) }));
+  app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => errorAnswer(c, 'PAYLOAD_TOO_LARGE', 'request body too large') }));
   // DNS rebinding: bound to loopback, the page answers only loopback Host names.
   app.use('*', async (c, next) => {
-    if (!hostAllowed(harness.config.host, c.req.header('host') ?? new URL(c.req.url).host)) return c.json({ error: 'host refused: open this page as 127.0.0.1 or localhost' }, 403);
+    if (!hostAllowed(harness.config.host, c.req.header('host') ?? new URL(c.req.url).host)) return errorAnswer(c, 'FORBIDDEN', 'host refused: open this page as 127.0.0.1 or localhost');
     return next();
   });
   // Readiness probe: no credential, nothing but the name.
@@ -71,7 +91,7 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   // never the agent's own processes, which share this host's loopback.
   app.use('/api/*', async (c, next) => {
     if (!daemonKeyMatches(c.req.header('authorization'), harness.config.daemonKeySha256))
-      return c.json({ error: 'open this page from the dashboard (/agents/<name>/): the harness answers only the daemon', code: 'UNAUTHORIZED' }, 401);
+      return errorAnswer(c, 'UNAUTHORIZED', 'open this page from the dashboard (/agents/<name>/): the harness answers only the daemon');
     return next();
   });
   app.use('/api/*', sameOriginOnly);
@@ -110,22 +130,22 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   app.get('*', async (c) => {
     const rel = c.req.path === '/' ? 'index.html' : decodeURIComponent(c.req.path.slice(1));
     const file = path.resolve(pageDir, rel);
-    if (!file.startsWith(pageDir + path.sep)) return c.json({ error: 'not found' }, 404);
+    if (!file.startsWith(pageDir + path.sep)) return errorAnswer(c, 'NOT_FOUND', 'not found');
     try {
       const data = await readFile(file);
       const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
       return c.body(data, 200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
     } catch {
       if (rel === 'index.html') return c.text('page not built: run `pnpm --filter @hive/agent-harness build`', 503);
-      return c.json({ error: 'not found' }, 404);
+      return errorAnswer(c, 'NOT_FOUND', 'not found');
     }
   });
 
-  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.notFound((c) => errorAnswer(c, 'NOT_FOUND', 'not found'));
   app.onError((err, c) => {
-    if (err instanceof HiveError) return c.json({ error: err.message, code: err.code }, err.status as 400);
+    if (err instanceof HiveError) return errorAnswer(c, err.code, err.message);
     harness.log.error({ err }, 'request failed');
-    return c.json({ error: 'internal error' }, 500);
+    return errorAnswer(c, 'INTERNAL', 'internal error');
   });
   return app;
 }
