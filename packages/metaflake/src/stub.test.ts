@@ -41,6 +41,21 @@ describe('seedLocalHyperhive', () => {
     expect(JSON.parse(r.stdout)).toBe('y');
   });
 
+  it("lib.evalModules refuses an undeclared option under an owned prefix and reports failed assertions", async () => {
+    const dir = tempDir();
+    await seedLocalHyperhive(dir);
+    const lib = `(builtins.getFlake "git+file://${dir}/nixpkgs").lib`;
+    const decl = `{ lib, ... }: { options.hive.model = lib.mkOption { type = lib.types.str; default = "sonnet"; }; }`;
+    const evalWith = (defs: string, select: string) =>
+      runNix(['eval', '--json', '--impure', '--expr', `(${lib}.evalModules { modules = [ (${decl}) ${defs} ]; owned = [ [ "hive" ] ]; }).${select}`], { cwd: dir });
+    // Not read, still refused: as in NixOS, where every definition must match a declaration.
+    await expect(evalWith('{ hive.modle = "opus"; }', 'config.hive.model')).rejects.toThrow(/The option `hive\.modle' does not exist/);
+    // Outside the owned prefixes an undeclared definition merges freely.
+    expect(JSON.parse((await evalWith('{ other.x = 1; }', 'config.other.x')).stdout)).toBe(1);
+    const failed = await evalWith('({ config, ... }: { assertions = [ { assertion = config.hive.model == "opus"; message = "wants opus"; } ]; })', 'failedAssertions');
+    expect(JSON.parse(failed.stdout)).toEqual(['wants opus']);
+  });
+
   it('refuses a dir a flake URL cannot carry, writing nothing', async () => {
     await expect(seedLocalHyperhive('/tmp/with space')).rejects.toThrow(/dir: .* characters a flake URL cannot carry/);
   });

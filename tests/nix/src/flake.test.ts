@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runNix } from '@hive/core';
 import { commitFiles, initRepo } from '@hive/testkit';
-import { evalJson, evalModules, fixtures, nixPath, repoPath } from './nix-eval.js';
+import { evalJson, evalModules, evalModulesExpr, fixtures, nixPath, repoPath, stubLibFiles } from './nix-eval.js';
 import { repoRoot } from './nix-files.js';
 
 /** The repo flake's outputs, called with stub inputs (no nixpkgs fetched): `self` and `nixpkgs` in scope. */
@@ -103,7 +103,9 @@ describe('flake.nix under the real flake machinery', () => {
         lib = import ./stub-lib.nix;
         legacyPackages = self.lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (_: import ./stub-pkgs.nix);
       }; }\n`,
-      'stub-lib.nix': readFileSync(path.join(fixtures, 'stub-lib.nix'), 'utf8'),
+      // The stub lib is a file set (lib.nix and what it imports), re-exported as stub-lib.nix.
+      ...stubLibFiles(),
+      'stub-lib.nix': 'import ./lib.nix\n',
       'stub-pkgs.nix': readFileSync(path.join(fixtures, 'stub-pkgs.nix'), 'utf8'),
     });
     const files: Record<string, string> = {};
@@ -125,9 +127,8 @@ describe('flake.nix under the real flake machinery', () => {
     const url = await evalAttr(
       'nixosModules',
       `m: let pkgs = import ${nixPath(path.join(fixtures, 'stub-pkgs.nix'))}; in
-        (import ${nixPath(path.join(fixtures, 'eval-modules.nix'))} {
-          modules = [ m.default { services.hyperhive.enable = true; nix.package = pkgs.git; } ];
-        }).config.systemd.services.hyperhive.environment.HIVE_HYPERHIVE_URL`,
+        (${evalModulesExpr('[ m.default { services.hyperhive.enable = true; nix.package = pkgs.git; } ]')})
+          .config.systemd.services.hyperhive.environment.HIVE_HYPERHIVE_URL`,
     );
     expect(url).toMatch(/^path:\/nix\/store\/[0-9a-z]{32}-source$/);
   });
