@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PIPELINE_STEPS } from './core/pipeline-steps.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -35,8 +36,8 @@ export const DaemonConfig = z
     systemctlBin: z.string().default('systemctl'),
     /** Spawn the manager on start when the state dir has no agents. */
     spawnManager: z.boolean().default(true),
-    testHooks: z.boolean().default(false),
-    faultAt: z.string().optional(),
+    /** Crash tests: SIGKILL right after this pipeline step (HIVE_FAULT_AT); an unknown name is a config error, not a silent no-op. */
+    faultAt: z.enum(PIPELINE_STEPS, { error: `a pipeline step: ${PIPELINE_STEPS.join(', ')}` }).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -81,7 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, unknown
       throw new ConfigError(`HIVE_OPERATOR_TOKEN_FILE: cannot read ${env.HIVE_OPERATOR_TOKEN_FILE} (${(e as Error).message})`);
     }
   }
-  if (env.HIVE_TEST_HOOKS === '1') raw.testHooks = true;
   if (env.HIVE_SPAWN_MANAGER === '0') raw.spawnManager = false;
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
   raw.stateDir ??= defaultStateDir();

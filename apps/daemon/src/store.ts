@@ -166,10 +166,6 @@ export class Store {
   claimForBuild(id: number): boolean {
     return this.db.prepare("UPDATE approvals SET status = 'building' WHERE id = ? AND status = 'pending'").run(id).changes === 1;
   }
-  /** pending → denied/… only when still pending. */
-  claimPending(id: number, status: ApprovalStatus): boolean {
-    return this.db.prepare('UPDATE approvals SET status = ? WHERE id = ? AND status = ?').run(status, id, 'pending').changes === 1;
-  }
   resolveApproval(id: number, r: { status: ApprovalStatus; terminal_tag: string | null; note: string | null }): Approval {
     this.db
       .prepare('UPDATE approvals SET status = @status, terminal_tag = @terminal_tag, note = @note, resolved_at = @t WHERE id = @id')

@@ -3,29 +3,25 @@ import { validateAgentName } from '@hive/core';
 import type { Approval, ApprovalDiff } from '@hive/protocol';
 import {
   checkProposal,
+  deniedTag,
+  deployedTag,
   diff,
   EMPTY_TREE,
   fetchToTag,
   git,
   plantDenied,
-  plantDeployed,
-  plantFailed,
   proposalTag,
   readAgentPolicy,
   readProposedMain,
-  readTreeReset,
-  resetWorkingTreeToMain,
   revParse,
   setupProposed,
-  stampApproved,
   tagExists,
-  updateRef,
   withFetchedCommit,
 } from '@hive/gitops';
-import { abortDeploy, finalizeDeploy, prepareDeploy } from '@hive/metaflake';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
-import { APPROVAL_ID_LOCK, META_LOCK, runtimeAgent, type HiveContext } from './context.js';
-import { modelOf, spawnLocked } from './lifecycle.js';
+import { APPROVAL_ID_LOCK, type HiveContext } from './context.js';
+import { spawnLocked } from './lifecycle.js';
+import { deploy } from './pipeline.js';
 import { recoverApply } from './recovery.js';
 
 function requireManager(ctx: HiveContext, caller: string, call: string): void {
@@ -147,74 +143,18 @@ export async function approve(ctx: HiveContext, id: number): Promise<Approval> {
 async function runInit(ctx: HiveContext, a: Approval): Promise<Approval> {
   try {
     await spawnLocked(ctx, a.agent, { sha: a.fetched_sha ?? a.commit_ref });
-    return resolved(ctx, a, { status: 'deployed', terminal_tag: 'deployed/0', note: null });
+    return resolved(ctx, a, { status: 'deployed', terminal_tag: deployedTag(0), note: null });
   } catch (e) {
     return resolved(ctx, a, { status: 'failed', terminal_tag: null, note: (e as Error).message });
   }
 }
 
-/**
- * The tag state machine: approved+building → read-tree the proposal → lock the meta flake to it
- * (uncommitted) → build → deployed + main fast-forward + meta commit, or failed + tree reset + lock restore.
- */
+/** An apply approval through the pipeline; the approval resolves as its outcome. */
 async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> {
-  const name = a.agent;
-  const applied = ctx.layout.applied(name);
-  const sha = a.fetched_sha!;
-  ctx.store.setAgentStatus(name, 'building');
-  await stampApproved(applied, a.id);
-  ctx.fault('after-stamp');
-  await readTreeReset(applied, `refs/tags/${proposalTag(a.id)}`);
-  ctx.fault('after-read-tree');
-  // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
-  // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
-  const model = modelOf(ctx, name);
-  // The meta lock is held from prepare to finalize/abort: flake.lock is uncommitted in between.
-  const result = await ctx.locks.run(META_LOCK, async () => {
-    let error: Error | null = null;
-    try {
-      await prepareDeploy(ctx.meta, { name, sha });
-      ctx.fault('after-prepare');
-      ctx.fault('during-build');
-      await ctx.runtime.update(runtimeAgent(ctx, name));
-    } catch (e) {
-      error = e as Error;
-    }
-    if (!error) {
-      await plantDeployed(applied, a.id);
-      ctx.fault('after-deployed-tag');
-      const oldMain = await revParse(applied, 'refs/heads/main');
-      await updateRef(applied, 'refs/heads/main', sha, oldMain);
-      ctx.fault('after-main-ff');
-      await finalizeDeploy(ctx.meta, { name, id: a.id, sha });
-      ctx.fault('after-finalize');
-      return null;
-    }
-    const message = buildErrorText(error);
-    await plantFailed(applied, a.id, message);
-    await resetWorkingTreeToMain(applied);
-    await abortDeploy(ctx.meta);
-    return message;
-  });
-  const status = (await ctx.runtime.status(name)) === 'running' ? 'running' : 'crashed';
-  if (result === null) {
-    const tag = `deployed/${a.id}`;
-    ctx.store.upsertAgent(name, { status, deployed_tag: tag, model: await model });
-    ctx.bus.emit('Rebuilt', name, { agent: name, ok: true, terminal_tag: tag });
-    return resolved(ctx, a, { status: 'deployed', terminal_tag: tag, note: null });
-  }
-  ctx.store.setAgentStatus(name, status);
-  ctx.bus.emit('Rebuilt', name, { agent: name, ok: false, terminal_tag: `failed/${a.id}`, error: result });
-  return resolved(ctx, a, { status: 'failed', terminal_tag: `failed/${a.id}`, note: result });
-}
-
-/** The full build error (nix's stderr when there is one), bounded. */
-function buildErrorText(e: Error): string {
-  const stderr = (e as { stderr?: unknown }).stderr;
-  const full = typeof stderr === 'string' ? stderr.trim() : '';
-  // The message is usually stderr's first error line: don't say it twice.
-  const text = !full ? e.message : full.includes(e.message) ? full : `${e.message}\n\n${full}`;
-  return text.length > 16_000 ? text.slice(0, 16_000) + '\n… (truncated)' : text;
+  const out = await deploy(ctx, { agent: a.agent, id: a.id, sha: a.fetched_sha! });
+  return out.ok
+    ? resolved(ctx, a, { status: 'deployed', terminal_tag: out.terminalTag, note: null })
+    : resolved(ctx, a, { status: 'failed', terminal_tag: out.terminalTag, note: out.error });
 }
 
 /** Deny: annotated denied/<id> carrying the operator's reason. */
@@ -225,6 +165,6 @@ export async function deny(ctx: HiveContext, id: number, reason: string): Promis
     const now = getApproval(ctx, id);
     if (now.status !== 'pending') throw new ApprovalResolvedError(id, now.status);
     if (a.kind === 'apply') await plantDenied(ctx.layout.applied(a.agent), id, reason);
-    return resolved(ctx, a, { status: 'denied', terminal_tag: a.kind === 'apply' ? `denied/${id}` : null, note: reason });
+    return resolved(ctx, a, { status: 'denied', terminal_tag: a.kind === 'apply' ? deniedTag(id) : null, note: reason });
   });
 }

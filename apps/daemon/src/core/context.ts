@@ -10,6 +10,7 @@ import type { EventBus } from './event-bus.js';
 import type { KeyedMutex } from './locks.js';
 import type { AgentTokens } from './tokens.js';
 import type { AgentKeys, OperatorAuth } from './secrets.js';
+import { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
 
 /** Everything the lifecycle and approval code needs, built once by Hive. */
 export interface HiveContext {
@@ -30,20 +31,14 @@ export interface HiveContext {
   ports: PortOptions;
   /** The daemon's own URL as agents reach it. */
   daemonUrl: () => string;
-  /** Env-gated crash point for the fault-injection tests (HIVE_FAULT_AT=<step>); a no-op otherwise. */
-  fault: (step: FaultStep) => void;
+  /** The pipeline's step observer: `faultAt(config.faultAt)` (HIVE_FAULT_AT=<step> kills the daemon there), a no-op otherwise. */
+  fault: StepObserver;
 }
 
-export const FAULT_STEPS = [
-  'after-stamp',
-  'after-read-tree',
-  'after-prepare',
-  'during-build',
-  'after-deployed-tag',
-  'after-main-ff',
-  'after-finalize',
-] as const;
-export type FaultStep = (typeof FAULT_STEPS)[number];
+/** @deprecated the pipeline's names: import PIPELINE_STEPS / PipelineStep from './pipeline.js' (kept until index.ts and hive.ts switch). */
+export const FAULT_STEPS = PIPELINE_STEPS;
+/** @deprecated see FAULT_STEPS. */
+export type FaultStep = PipelineStep;
 
 export const META_LOCK = 'meta\0';
 export const APPROVAL_ID_LOCK = 'approval-ids\0';

@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import type { Approval } from '@hive/protocol';
-import { approvalStateFromTags, plantFailed, readTreeReset, resetWorkingTreeToMain, revParse, updateRef } from '@hive/gitops';
-import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy } from '@hive/metaflake';
+import { approvalStateFromTags, deployedTag, failedTag } from '@hive/gitops';
+import { abortDeploy } from '@hive/metaflake';
 import { META_LOCK, type HiveContext } from './context.js';
+import { failDeploy, resumeDeployed } from './pipeline.js';
 
 export const INTERRUPTED_NOTE = 'hive-c0re stopped during the build (daemon restart); nothing was deployed — request it again';
 
 /**
  * On start: every approval the DB does not show as resolved is reconciled from the tags
- * (the tags are the truth). A build with no terminal tag is failed with a note; the applied
- * tree goes back to main and the meta lock back to its last commit.
+ * (the tags are the truth), through the pipeline's own steps: a planted deployed/<id> is finished
+ * (main → finalize); a build with no terminal tag takes the fail step with a note.
  */
 export async function recoverApprovals(ctx: HiveContext): Promise<{ reconciled: number[] }> {
   const reconciled: number[] = [];
@@ -30,7 +31,7 @@ function finish(ctx: HiveContext, a: Approval, status: 'deployed' | 'failed' | '
 
 async function recoverInit(ctx: HiveContext, a: Approval): Promise<boolean> {
   if (a.status !== 'building') return false;
-  if (ctx.store.getAgent(a.agent)) finish(ctx, a, 'deployed', 'deployed/0', null);
+  if (ctx.store.getAgent(a.agent)) finish(ctx, a, 'deployed', deployedTag(0), null);
   else finish(ctx, a, 'failed', null, INTERRUPTED_NOTE);
   return true;
 }
@@ -44,36 +45,25 @@ export async function recoverApply(ctx: HiveContext, a: Approval, note = INTERRU
   }
   const tags = await approvalStateFromTags(applied, a.id);
   if (tags.status === 'pending' && a.status === 'pending') return false;
-  const sha = a.fetched_sha!;
+  const t = { agent: a.agent, id: a.id, sha: a.fetched_sha! };
   switch (tags.status) {
-    case 'deployed': {
-      // The build passed before the crash: finish what run_apply_commit had left.
-      const main = await revParse(applied, 'refs/heads/main');
-      if (main !== sha) await updateRef(applied, 'refs/heads/main', sha, main);
-      await readTreeReset(applied, 'refs/heads/main');
-      await ctx.locks.run(META_LOCK, async () => {
-        await abortDeploy(ctx.meta);
-        if ((await lockedRev(ctx.meta.metaDir, a.agent)) !== sha) {
-          await prepareDeploy(ctx.meta, { name: a.agent, sha });
-          await finalizeDeploy(ctx.meta, { name: a.agent, id: a.id, sha });
-        }
-      });
+    case 'deployed':
+      // The build passed before the crash: the pipeline's last steps finish what the run had left.
+      await resumeDeployed(ctx, t);
       ctx.store.upsertAgent(a.agent, { deployed_tag: tags.terminalTag });
       finish(ctx, a, 'deployed', tags.terminalTag, null);
       return true;
-    }
     case 'failed':
     case 'denied':
-      await resetWorkingTreeToMain(applied);
-      await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
+      await failDeploy(ctx, t, null);
       finish(ctx, a, tags.status, tags.terminalTag, tags.note);
       return true;
-    default:
+    default: {
       // building, pending-with-DB-building, or absent: the build never finished.
-      if (tags.status !== 'absent') await plantFailed(applied, a.id, note);
-      await resetWorkingTreeToMain(applied);
-      await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
-      finish(ctx, a, 'failed', tags.status !== 'absent' ? `failed/${a.id}` : null, note);
+      const planted = tags.status !== 'absent';
+      await failDeploy(ctx, t, planted ? note : null);
+      finish(ctx, a, 'failed', planted ? failedTag(a.id) : null, note);
       return true;
+    }
   }
 }

@@ -1,0 +1,135 @@
+import {
+  deployedTag,
+  failedTag,
+  plantDeployed,
+  plantFailed,
+  proposalTag,
+  readTreeReset,
+  resetWorkingTreeToMain,
+  revParse,
+  stampApproved,
+  updateRef,
+} from '@hive/gitops';
+import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy } from '@hive/metaflake';
+import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
+import { modelOf } from './lifecycle.js';
+
+export { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
+
+/** What one run deploys: `proposal/<id>` in the agent's applied repo must name `sha`. */
+export interface DeployTarget {
+  agent: string;
+  /** The approval id the tags are planted under (a rollback deploys an old tree under a new id). */
+  id: number;
+  /** Full sha of the commit `proposal/<id>` names. */
+  sha: string;
+}
+
+export type DeployOutcome = { ok: true; terminalTag: string } | { ok: false; terminalTag: string; error: string };
+
+/**
+ * The approval pipeline: stamp → read-tree → prepare → build → deployed → main → finalize, or fail;
+ * then the agent's row and a `Rebuilt` event. A build error is an outcome (failed/<id>); anything
+ * else throws, and the caller reconciles from the tags (`recoverApply`). Caller holds the agent lock.
+ */
+export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployOutcome> {
+  const applied = ctx.layout.applied(t.agent);
+  const step = ctx.fault;
+  ctx.store.setAgentStatus(t.agent, 'building');
+  await stampApproved(applied, t.id);
+  step('stamp');
+  await readTreeReset(applied, `refs/tags/${proposalTag(t.id)}`);
+  step('read-tree');
+  // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
+  // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
+  const model = modelOf(ctx, t.agent);
+  // The meta lock is held from prepare to finalize/fail: flake.lock is uncommitted in between.
+  const outcome = await ctx.locks.run(META_LOCK, async (): Promise<DeployOutcome> => {
+    // A prepare or build error is the outcome; the observer runs outside, so nothing it does counts as one.
+    let error = await errorOf(() => prepareDeploy(ctx.meta, { name: t.agent, sha: t.sha }));
+    if (error === null) {
+      step('prepare');
+      error = await errorOf(() => ctx.runtime.update(runtimeAgent(ctx, t.agent)));
+    }
+    if (error !== null) {
+      await failLocked(ctx, t, error);
+      step('fail');
+      return { ok: false, terminalTag: failedTag(t.id), error };
+    }
+    step('build');
+    await plantDeployed(applied, t.id);
+    step('deployed');
+    await moveMain(ctx, t);
+    step('main');
+    await finalizeDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha });
+    step('finalize');
+    return { ok: true, terminalTag: deployedTag(t.id) };
+  });
+  const status = (await ctx.runtime.status(t.agent)) === 'running' ? 'running' : 'crashed';
+  if (outcome.ok) {
+    ctx.store.upsertAgent(t.agent, { status, deployed_tag: outcome.terminalTag, model: await model });
+    ctx.bus.emit('Rebuilt', t.agent, { agent: t.agent, ok: true, terminal_tag: outcome.terminalTag });
+  } else {
+    ctx.store.setAgentStatus(t.agent, status);
+    ctx.bus.emit('Rebuilt', t.agent, { agent: t.agent, ok: false, terminal_tag: outcome.terminalTag, error: outcome.error });
+  }
+  return outcome;
+}
+
+/**
+ * Recovery of a run that planted deployed/<id> and died: main → finalize, each a no-op when done.
+ * A lock left uncommitted is dropped first; a deploy already committed is not committed twice.
+ */
+export async function resumeDeployed(ctx: HiveContext, t: DeployTarget): Promise<void> {
+  await moveMain(ctx, t);
+  ctx.fault('main');
+  await ctx.locks.run(META_LOCK, async () => {
+    await abortDeploy(ctx.meta);
+    if ((await lockedRev(ctx.meta.metaDir, t.agent)) !== t.sha) {
+      await prepareDeploy(ctx.meta, { name: t.agent, sha: t.sha });
+      await finalizeDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha });
+    }
+  });
+  ctx.fault('finalize');
+}
+
+/** The fail step outside a run (recovery): plants failed/<id> with `note` unless null, then resets the tree and the meta lock. */
+export async function failDeploy(ctx: HiveContext, t: DeployTarget, note: string | null): Promise<void> {
+  await ctx.locks.run(META_LOCK, () => failLocked(ctx, t, note));
+  ctx.fault('fail');
+}
+
+/** failed/<id> (when `note` is given), the applied tree back to main, flake.lock back to meta's HEAD. Caller holds the meta lock. */
+async function failLocked(ctx: HiveContext, t: DeployTarget, note: string | null): Promise<void> {
+  const applied = ctx.layout.applied(t.agent);
+  if (note !== null) await plantFailed(applied, t.id, note);
+  await resetWorkingTreeToMain(applied);
+  await abortDeploy(ctx.meta);
+}
+
+/** main → sha only if main has not moved meanwhile (compare-and-swap), and the tree follows; a no-op when already there. */
+async function moveMain(ctx: HiveContext, t: DeployTarget): Promise<void> {
+  const applied = ctx.layout.applied(t.agent);
+  const main = await revParse(applied, 'refs/heads/main');
+  if (main !== t.sha) await updateRef(applied, 'refs/heads/main', t.sha, main);
+  await readTreeReset(applied, 'refs/heads/main');
+}
+
+/** null when `run` succeeds, else its error as the text failed/<id> carries. */
+async function errorOf(run: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await run();
+    return null;
+  } catch (e) {
+    return buildErrorText(e as Error);
+  }
+}
+
+/** The full build error (nix's stderr when there is one), bounded. */
+function buildErrorText(e: Error): string {
+  const stderr = (e as { stderr?: unknown }).stderr;
+  const full = typeof stderr === 'string' ? stderr.trim() : '';
+  // The message is usually stderr's first error line: don't say it twice.
+  const text = !full ? e.message : full.includes(e.message) ? full : `${e.message}\n\n${full}`;
+  return text.length > 16_000 ? text.slice(0, 16_000) + '\n… (truncated)' : text;
+}
