@@ -15,8 +15,8 @@ import {
   SpawnBody,
 } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
-import { UnauthorizedError } from '../errors.js';
-import { errorResponse } from './http-errors.js';
+import { ApprovalNotFoundError, BadRequestError, UnauthorizedError } from '../errors.js';
+import { errorResponse, RouteNotFoundError } from './http-errors.js';
 import { csrfGuard, hostGuard } from './guards.js';
 import { bearer, operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { audited, bodyField } from './audit.js';
@@ -35,7 +35,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   const app = new Hono<Env>();
   const { config } = hive.ctx;
   app.onError((err, c) => errorResponse(c, err, log));
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}`, code: 'NOT_FOUND' }, 404));
+  app.notFound((c) => errorResponse(c, new RouteNotFoundError(c.req.method, new URL(c.req.url).pathname), log));
 
   app.use('*', hostGuard(config.bind));
   // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused.
@@ -127,7 +127,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   op.get('/session', (c) => c.json({ ok: true, actor: c.get('actor') }));
   op.get('/audit', (c) => {
     const q = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200) }).safeParse({ limit: c.req.query('limit') || undefined });
-    if (!q.success) return c.json({ error: `bad query: ${q.error.issues[0]!.message}`, code: 'BAD_REQUEST' }, 400);
+    if (!q.success) throw new BadRequestError(`bad query: ${q.error.issues[0]!.message}`);
     return c.json({ audit: hive.ctx.store.listAudit(q.data) });
   });
   op.get('/state', (c) => c.json(hive.state()));
@@ -156,7 +156,8 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   op.get('/approvals/:id', (c) => {
     const id = intParam(c, 'id');
     const a = hive.ctx.store.getApproval(id);
-    return a ? c.json(a) : c.json({ error: `no approval with id ${id}: list them with hive approvals`, code: 'APPROVAL_NOT_FOUND' }, 404);
+    if (!a) throw new ApprovalNotFoundError(id);
+    return c.json(a);
   });
   op.get('/approvals/:id/diff', async (c) => c.json(await hive.diff(intParam(c, 'id'))));
   op.post('/approvals/:id/approve', async (c) => {
@@ -180,17 +181,9 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   });
   op.get('/events', (c) => {
     const q = EventsQuery.safeParse({ agent: c.req.query('agent') || undefined, limit: c.req.query('limit') || undefined });
-    if (!q.success) return c.json({ error: `bad query: ${q.error.issues[0]!.message}`, code: 'BAD_REQUEST' }, 400);
+    if (!q.success) throw new BadRequestError(`bad query: ${q.error.issues[0]!.message}`);
     return c.json({ events: hive.ctx.store.listEvents(q.data) });
   });
-  if (config.testHooks) {
-    // Test-only: lets browser tests create colliding agents; never on in production.
-    op.post('/test/spawn-unchecked', async (c) => {
-      const { name } = await jsonBody(c, SpawnBody);
-      await hive.spawn(name, { skipPreflight: true });
-      return c.json({ ok: true }, 201);
-    });
-  }
   app.route('/api', op);
   if (o.agentPageDir) {
     app.use('/agents/*', csrfGuard({ allowForm: true }));
