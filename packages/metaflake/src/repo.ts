@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runNix } from '@hive/core';
-import { git, runGit } from '@hive/gitops';
+import { RefNotFoundError, git, revParse, runGit } from '@hive/gitops';
 import { AgentNotInMetaError } from './errors.js';
 import { readText } from './lock.js';
 
@@ -100,8 +100,12 @@ export async function commitMeta(
 
 /** The full sha `rev` names as a commit in `repo` (the meta repo or an applied one), or null. */
 export async function resolveCommit(repo: string, rev: string): Promise<string | null> {
-  const r = await runGit(repo, ['rev-parse', '--verify', '-q', `${rev}^{commit}`], { allowFailure: true });
-  return r.exitCode === 0 ? r.stdout.trim() : null;
+  try {
+    return await revParse(repo, rev);
+  } catch (e) {
+    if (e instanceof RefNotFoundError) return null;
+    throw e;
+  }
 }
 
 /** `nix flake lock` on the meta flake with extra flags (overrides, single-input updates). */
