@@ -224,12 +224,14 @@ describe('the dashboard against a real daemon', () => {
   });
 
   it('caps a huge diff with a notice instead of drawing every line', async () => {
-    const big = Array.from({ length: 20_000 }, (_, i) => `line ${i} of a generated table`).join('\n') + '\n';
-    const id = await queueApproval('coder', { 'data/table.txt': big }, 'huge table');
+    // Four files of 5,000 lines each: every one under the proposal policy's per-file size limit.
+    const table = (k: number) => Array.from({ length: 5_000 }, (_, i) => `line ${i} of generated table ${k}`).join('\n') + '\n';
+    const id = await queueApproval('coder', Object.fromEntries([0, 1, 2, 3].map((k) => [`data/table-${k}.txt`, table(k)])), 'huge tables');
     const notice = card(id).locator('hive-diff .notice');
     await notice.waitFor({ timeout: 30_000 });
     expect(await notice.textContent()).toMatch(/diff capped: \d+ more lines not shown/);
-    expect(await card(id).locator('details[data-file="data/table.txt"] summary').textContent()).toContain('+20000');
+    // The counts stay whole even where the text is cut.
+    expect(await card(id).locator('details[data-file="data/table-0.txt"] summary').textContent()).toContain('+5000');
     expect(await card(id).locator('hive-diff .l:not(.dim)').count()).toBeLessThanOrEqual(3000);
     // Deny it so the queue is clean for what follows.
     await card(id).locator('button.danger').click();

@@ -44,6 +44,8 @@ describe('the operator login, loopback included', () => {
 
   it('takes the login link #token=, drops it from the address bar and sets an HttpOnly SameSite=Strict cookie', async () => {
     await ctx.clearCookies();
+    // A fresh load (not a same-page hash change), as when the operator opens the link.
+    await page.goto('about:blank');
     await page.goto(`${d.url}/#token=${TOKEN}`);
     await page.locator('[data-link="live"]').waitFor();
     await page.locator('hive-app header', { hasText: 'runtime process' }).waitFor();
