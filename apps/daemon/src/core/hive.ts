@@ -48,8 +48,14 @@ export class Hive {
     const layout = stateLayout(config.stateDir);
     mkdirSync(layout.root, { recursive: true });
     this.unlock = lockStateDir(layout.root);
-    for (const d of [layout.agentsDir, layout.appliedRoot, layout.stateRoot]) mkdirSync(d, { recursive: true });
-    const store = new Store(layout.dbFile);
+    let store: Store;
+    try {
+      for (const d of [layout.agentsDir, layout.appliedRoot, layout.stateRoot]) mkdirSync(d, { recursive: true });
+      store = new Store(layout.dbFile);
+    } catch (e) {
+      this.unlock(); // a daemon that never came up must not keep the state dir
+      throw e;
+    }
     const ports: PortOptions = {
       managerName: config.managerName,
       managerPort: config.managerPort,
@@ -97,13 +103,26 @@ export class Hive {
       // No NixOS here: an offline stand-in keeps the meta flake real (lockable, evaluable).
       ctx.meta.hyperhiveUrl = (await seedLocalHyperhive(path.join(ctx.layout.root, 'hyperhive-local'))).url;
     }
-    for (const a of ctx.store.listAgents()) ctx.tokens.ensure(a.name);
+    // What spawn does for a new agent, done at every start for the recorded ones: repos made by an
+    // older daemon get the current remote, and a pre-overhaul layout is refused, not started.
+    const refused = new Map<string, string>();
+    for (const a of ctx.store.listAgents()) {
+      ctx.tokens.ensure(a.name);
+      await ctx.locks.run(a.name, () => lifecycle.repairAgentRepos(ctx, a.name)).catch((e: Error) => refused.set(a.name, e.message));
+    }
     const { reconciled } = await recoverApprovals(ctx);
     if (reconciled.length) ctx.log.warn({ reconciled }, 'reconciled approvals left in flight');
     const agents = ctx.store.listAgents();
     if (agents.length) await lifecycle.syncMeta(ctx);
     const known = new Set(await ctx.runtime.list());
     for (const a of agents) {
+      const why = refused.get(a.name);
+      if (why) {
+        ctx.log.error({ agent: a.name, err: why }, 'agent not started');
+        ctx.store.setAgentStatus(a.name, 'stopped');
+        ctx.bus.emit('AgentStatus', a.name, { agent: a.name, status: 'stopped', error: why });
+        continue;
+      }
       try {
         if (!known.has(a.name)) await ctx.runtime.create(runtimeAgent(ctx, a.name));
         if ((await ctx.runtime.status(a.name)) !== 'running') await lifecycle.startAgent(ctx, a.name);

@@ -1,48 +1,56 @@
-import { openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { HiveError } from '@hive/core';
 
 export class StateDirBusyError extends HiveError {
   readonly code = 'STATE_DIR_BUSY';
   override readonly status = 409;
-  constructor(readonly stateDir: string, readonly pid: number) {
-    super(`another hive daemon (pid ${pid}) is using ${stateDir}: stop it first, or pick another --state`);
+  constructor(readonly stateDir: string, readonly pid: number | null) {
+    super(`another hive daemon${pid ? ` (pid ${pid})` : ''} is using ${stateDir}: stop it first, or pick another --state`);
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** The lock file: a SQLite db whose exclusive lock this daemon holds for its lifetime. */
+export const STATE_LOCK_FILE = 'hive.lock';
+/** Informational only (the message names it); the lock itself never trusts a pid. */
+const PID_FILE = 'daemon.pid';
 
 /**
  * One daemon per state dir: two would fight over the same repos and agent ports.
- * A pid file left by a killed daemon (its pid gone) is taken over.
+ * The lock is SQLite's exclusive lock on `<state>/hive.lock` (a POSIX record lock), which the
+ * kernel drops when its holder dies — so a restart straight after `kill -9` is never refused,
+ * and no pid is ever guessed alive. Record locks are not inherited by children, so a leftover
+ * harness cannot keep it either. Returns the release function.
  */
 export function lockStateDir(root: string): () => void {
-  const file = path.join(root, 'daemon.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o644);
-      writeFileSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
-        } catch {
-          /* already gone */
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new StateDirBusyError(root, pid);
-      rmSync(file, { force: true });
-    }
+  const db = new Database(path.join(root, STATE_LOCK_FILE), { timeout: 0 });
+  try {
+    // Exclusive mode keeps the lock after the first write transaction, until the connection closes.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS holder (pid INTEGER); DELETE FROM holder; COMMIT;');
+    db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StateDirBusyError(root, readPid(root));
+    throw e;
   }
-  throw new StateDirBusyError(root, -1);
+  const pidFile = path.join(root, PID_FILE);
+  writeFileSync(pidFile, `${process.pid}\n`);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (readPid(root) === process.pid) rmSync(pidFile, { force: true });
+    db.close();
+  };
+}
+
+function readPid(root: string): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(root, PID_FILE), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
