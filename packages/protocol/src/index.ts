@@ -3,7 +3,16 @@ export { ApprovalStatus, ApprovalKind, Approval, DiffFile, ApprovalDiff, DenyBod
 /** `GET /api/state`: agents, port conflicts, questions, messages. */
 export { AgentStatus, AgentUsage, AgentActivity, AgentState, PortConflict, Question, AgentMessage, HiveState } from './state.js';
 /** Persisted events and the live socket's frames. */
-export { EventType, HiveEvent, EventFrame } from './events.js';
+export {
+  EventType,
+  HiveEvent,
+  EventFrame,
+  EventData,
+  TypedHiveEvent,
+  parseHiveEvent,
+  type EventDataOf,
+  type HiveEventOf,
+} from './events.js';
 /** Request bodies of the operator and agent APIs, and the error body. */
 export {
   Sha,
