@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -38,8 +39,8 @@ export function offlineClaudeEnv(apiUrl: string): Record<string, string> {
 
 /**
  * Runs the real `hive up` (process runtime) on a temp state dir and a free
- * dashboard port, with the test hooks on. Agent ports are moved off 8000/8100
- * so the suite does not fight a daemon already running on this machine.
+ * dashboard port. Agent ports are moved off 8000/8100 so the suite does not
+ * fight a daemon already running on this machine.
  */
 export async function startDaemon(
   o: { stateDir?: string; port?: number; managerPort?: number; agentPortBase?: number; env?: Record<string, string> } = {},
@@ -52,7 +53,6 @@ export async function startDaemon(
   const env: Record<string, string> = {
     ...(api ? offlineClaudeEnv(api.url) : {}),
     HIVE_LOG_LEVEL: 'warn',
-    HIVE_TEST_HOOKS: '1',
     HIVE_MANAGER_PORT: String(managerPort),
     HIVE_AGENT_PORT_BASE: String(agentPortBase),
     ...o.env,
@@ -116,4 +116,47 @@ export async function apiCall(d: Daemon, method: string, p: string, body?: unkno
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/**
+ * SIGKILLs the process listening on `port` on this host (an agent's harness dying, as far as the
+ * daemon can tell); returns its pid. Read from /proc: the socket's inode, then the fd that holds it.
+ */
+export function killPortHolder(port: number): number {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is addr:PORT in hex; state 0A is LISTEN; field 9 is the inode.
+      if (f[3] === '0A' && parseInt(f[1]!.split(':').pop()!, 16) === port) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  if (inodes.size === 0) throw new Error(`nothing listens on port ${port}`);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link = '';
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (inodes.has(link)) {
+        process.kill(Number(pid), 'SIGKILL');
+        return Number(pid);
+      }
+    }
+  }
+  throw new Error(`port ${port} listens, but /proc shows no process holding it`);
 }

@@ -6,7 +6,7 @@ import type { BrowserContext, Page, WebSocket as PwSocket } from 'playwright-cor
 import { commitFiles, tempDir } from '@hive/testkit';
 import { HiveState } from '@hive/protocol';
 import { launchBrowser } from './browser.js';
-import { apiCall, hive, startDaemon, type Daemon } from './daemon.js';
+import { apiCall, hive, killPortHolder, startDaemon, type Daemon } from './daemon.js';
 
 // The committed screenshots are refreshed only on request (`pnpm --filter @hive/e2e screenshots`), so a test run leaves the tree clean.
 const SHOTS =
@@ -169,15 +169,19 @@ describe('the dashboard against a real daemon', () => {
   });
 
   it('names both agents of a collision in the red banner', async () => {
-    // The hook skips the preflight; with the process runtime the second harness may still fail to bind, but the agent is recorded.
-    const r = await apiCall(d, 'POST', '/api/test/spawn-unchecked', { name: SECOND });
-    const cluster = page.locator(`hive-port-banner li[data-port="${d.agentPortBase + 445}"]`);
-    await cluster.waitFor({ timeout: 60_000 }).catch((e: Error) => {
-      throw new Error(`no banner; the hook answered ${r.status} ${JSON.stringify(r.json)}`, { cause: e });
-    });
+    // Only a running agent holds its port (SPEC §2): once FIRST's harness has died, SECOND may be
+    // spawned on the same port, and both stay recorded until one is renamed.
+    const port = d.agentPortBase + 445;
+    killPortHolder(port);
+    await expect.poll(async () => (await state()).agents.find((a) => a.name === FIRST)?.status, { timeout: 30_000 }).toBe('crashed');
+    const r = await apiCall(d, 'POST', '/api/agents', { name: SECOND });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const cluster = page.locator(`hive-port-banner li[data-port="${port}"]`);
+    await cluster.waitFor({ timeout: 60_000 });
     const text = await cluster.textContent();
     expect(text).toContain(FIRST);
     expect(text).toContain(SECOND);
+    expect((await state()).port_conflicts).toEqual([{ port, agents: [FIRST, SECOND] }]);
   });
 
   let question = 0;
