@@ -128,8 +128,15 @@ export class InvalidRemoteUrlError extends HiveError {
 export class UnsafeRepoError extends HiveError {
   readonly code = 'UNSAFE_REPO';
   constructor(readonly dir: string, readonly reason: string) {
-    super(`refusing ${dir}: ${reason}`);
+    // Named as the agent sees it: the manager reads this message and need not learn the state root's host path.
+    super(`refusing ${agentView(dir)}: ${reason}`);
   }
+}
+
+/** `<root>/agents/<n>/config` → `/agents/<n>/config` (the manager's view); other paths by their last part. */
+function agentView(dir: string): string {
+  const m = /[\\/]agents[\\/]([^\\/]+)[\\/]config$/.exec(dir);
+  return m ? `/agents/${m[1]}/config` : (dir.split(/[\\/]/).filter(Boolean).pop() ?? dir);
 }
 
 /** A proposal broke a rule of the agent's proposal policy; `file` and `rule` name what. */

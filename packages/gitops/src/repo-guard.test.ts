@@ -69,6 +69,8 @@ describe('fetchToTag from a manager-writable repo', () => {
     const err = await fetchToTag({ repo: applied, from: proposed, sha: secret, tag: 'proposal/1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeRepoError);
     expect(err).toMatchObject({ code: 'UNSAFE_REPO' });
+    // The message names the repo as the manager sees it, not the state root's host path.
+    expect((err as Error).message).not.toContain(path.dirname(proposed));
     expect(await snapshotTree(applied)).toEqual(before);
     rmSync(path.join(proposed, '.git/objects/info/alternates'));
     expect(await fetchToTag({ repo: applied, from: proposed, sha: own, tag: 'proposal/2' })).toBe(own);
