@@ -23,6 +23,16 @@ export interface NixOptions {
   input?: string;
 }
 
+/** nix runs git itself (flake.lock's `git add`, `git+file` inputs): the same no-hooks rule as our own git calls. */
+const NIX_GIT_ENV: Record<string, string> = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'core.hooksPath',
+  GIT_CONFIG_VALUE_0: '/dev/null',
+  GIT_CONFIG_KEY_1: 'core.fsmonitor',
+  GIT_CONFIG_VALUE_1: 'false',
+};
+
 /** Runs nix with flakes enabled and the local registry; throws NixError carrying nix's stderr. */
 export async function runNix(args: readonly string[], options: NixOptions): Promise<{ stdout: string; stderr: string }> {
   const bin = options.bin ?? 'nix';
@@ -34,7 +44,7 @@ export async function runNix(args: readonly string[], options: NixOptions): Prom
     const r = await execa(bin, full, {
       cwd: options.cwd,
       input: options.input,
-      env: { NIX_CONFIG: process.env.NIX_CONFIG ?? '' },
+      env: { NIX_CONFIG: process.env.NIX_CONFIG ?? '', ...NIX_GIT_ENV },
       reject: false,
     });
     // A failed eval can still print partial output: only the exit code counts.

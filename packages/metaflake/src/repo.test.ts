@@ -24,9 +24,9 @@ describe('meta repo git (through @hive/gitops)', () => {
     const sha = await h.agent('coder');
     await syncAgents({ ...h.o, agents: h.specs('coder') });
     const marker = path.join(h.root, 'hook-ran');
-    // reference-transaction runs on every update-ref and reset, post-commit on a commit. (post-index-change is
-    // left out: nix's own `git add` of flake.lock runs it, and nix's git calls are not gitops' to harden.)
-    for (const hook of ['reference-transaction', 'post-commit']) {
+    // reference-transaction runs on every update-ref and reset, post-commit on a commit, post-index-change on
+    // nix's own `git add` of flake.lock (runNix passes core.hooksPath=/dev/null to the git nix runs).
+    for (const hook of ['reference-transaction', 'post-commit', 'post-index-change']) {
       const file = path.join(h.o.metaDir, '.git', 'hooks', hook);
       writeFileSync(file, `#!/bin/sh\necho ${hook} >> ${JSON.stringify(marker)}\n`);
       chmodSync(file, 0o755);

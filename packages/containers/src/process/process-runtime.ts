@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stateLayout, validateAgentName } from '@hive/core';
+import { KeyedMutex, stateLayout, validateAgentName } from '@hive/core';
 import { BuildError } from '../errors.js';
 import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from '../runtime.js';
 import { HarnessChild, descendants, tailFile, type ExitInfo } from './child.js';
@@ -57,7 +57,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly bwrap: string | null;
   private readonly setpriv: string | null;
   private readonly entries = new Map<string, Entry>();
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** One agent's operations run one after another. */
+  private readonly queue = new KeyedMutex();
   private readonly listeners: ((name: string, info: CrashInfo) => void)[] = [];
   private readonly records: RecordStore;
   private readonly log: (msg: string) => void;
@@ -101,7 +102,7 @@ export class ProcessRuntime implements ContainerRuntime {
   async create(agent: RuntimeAgent): Promise<void> {
     validateAgentName(agent.name);
     this.refuseUnsandboxedRoot(agent.name);
-    await this.serial(agent.name, async () => {
+    await this.queue.run(agent.name, async () => {
       const settings = await this.build(agent);
       this.prepareDirs(agent);
       const e = this.entry(agent);
@@ -114,7 +115,7 @@ export class ProcessRuntime implements ContainerRuntime {
   /** Build = parse every `.nix` + read `hive` settings; then restart a running (or crashed) harness with them. */
   async update(agent: RuntimeAgent): Promise<void> {
     validateAgentName(agent.name);
-    await this.serial(agent.name, async () => {
+    await this.queue.run(agent.name, async () => {
       // A failed check throws here, before the running child is touched.
       const settings = await this.build(agent);
       const e = this.entry(agent);
@@ -131,7 +132,7 @@ export class ProcessRuntime implements ContainerRuntime {
   async start(agent: RuntimeAgent): Promise<void> {
     validateAgentName(agent.name);
     this.refuseUnsandboxedRoot(agent.name);
-    await this.serial(agent.name, async () => {
+    await this.queue.run(agent.name, async () => {
       const e = this.entry(agent);
       e.agent = agent;
       if (e.child?.running) return;
@@ -142,7 +143,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async stop(name: string): Promise<void> {
     validateAgentName(name);
-    await this.serial(name, async () => {
+    await this.queue.run(name, async () => {
       const e = this.entries.get(name);
       if (!e) return;
       await this.stopChild(e);
@@ -153,7 +154,7 @@ export class ProcessRuntime implements ContainerRuntime {
   /** Stops the harness and forgets the agent; its repos and state dir stay. */
   async destroy(name: string): Promise<void> {
     validateAgentName(name);
-    await this.serial(name, async () => {
+    await this.queue.run(name, async () => {
       const e = this.entries.get(name);
       if (e) await this.stopChild(e);
       this.entries.delete(name);
@@ -358,22 +359,10 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     setTimeout(() => {
       if (this.closing || e.status !== 'crashed' || this.entries.get(e.agent.name) !== e) return;
-      void this.serial(e.agent.name, async () => {
+      void this.queue.run(e.agent.name, async () => {
         if (e.status === 'crashed' && !this.closing) await this.launch(e);
       }).catch((err: Error) => this.log(`${e.agent.name}: restart failed: ${err.message}`));
     }, 1000).unref();
-  }
-
-  /** Runs one agent's operations one after another. */
-  private serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(name) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => {});
-    this.chains.set(name, settled);
-    void settled.then(() => {
-      if (this.chains.get(name) === settled) this.chains.delete(name);
-    });
-    return next;
   }
 }
 
