@@ -20,7 +20,7 @@ export class PortInUseError extends HiveError {
     readonly agent: string,
     readonly port: number,
   ) {
-    super(`port ${port} for ${agent} is already in use — stop whatever listens there (a harness left by an earlier daemon?) and retry`);
+    super(`port ${port} for ${agent} is already in use — stop whatever listens there (a harness left by an earlier daemon?)`);
   }
 }
 
