@@ -74,6 +74,12 @@ describe('apiErrorLine', () => {
       'cannot reach the API at http://127.0.0.1:9: Connection refused (ECONNREFUSED)',
     );
   });
+
+  it('says a missing credential ("Not logged in", as the real CLI prints without a key) is one, not a network fault', () => {
+    expect(apiErrorLine({ status: null, type: null, kind: null, text: 'Not logged in · Please run /login' }, 'https://api.anthropic.com')).toBe(
+      "no API credential: Not logged in · Please run /login — set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) for the daemon, or run claude login with this agent's HOME",
+    );
+  });
 });
 
 describe('runClaude on a replay of real claude output', () => {

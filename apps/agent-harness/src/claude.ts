@@ -88,6 +88,9 @@ const API_ERROR_NAMES: Record<string, string> = {
 export function apiErrorLine(e: ApiFailure, baseUrl: string): string {
   const detail = (e.text.replace(/^API Error:\s*/i, '').replace(/\s+/g, ' ').trim() || 'no detail').slice(0, 500);
   if (e.status === 401 || e.kind === 'authentication_failed') return `API key rejected (${e.status ?? 401}): ${detail} — set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) for the daemon`;
+  // No key and no `claude login`: the CLI says "Not logged in"; that is a missing credential, not a network fault.
+  if (e.status === null && /not logged in|\/login/i.test(detail))
+    return `no API credential: ${detail} — set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) for the daemon, or run claude login with this agent's HOME`;
   if (e.status === null) return `cannot reach the API at ${baseUrl}: ${detail}`;
   const name = (e.type && API_ERROR_NAMES[e.type]) ?? e.type ?? 'error';
   return `API error ${e.status} ${name}: ${detail.replace(new RegExp(`^${e.status}\\s+`), '')}`;
