@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { pkg, pool, portFree } from './util.mjs';
 
-const metaflake = await pkg('packages/metaflake/dist/index.js');
+// seedAppliedAgent is a test helper: it lives in metaflake's testing entry, not its public API.
+const metaflake = { ...(await pkg('packages/metaflake/dist/index.js')), ...(await pkg('packages/metaflake/dist/testing.js')) };
 const ports = await pkg('packages/ports/dist/index.js');
 
 /**

@@ -67,3 +67,19 @@ export class PayloadTooLargeError extends HiveError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   override readonly status = 413;
 }
+
+/** An agent page's harness did not answer the daemon's forwarded request. */
+export class AgentUnreachableError extends HiveError {
+  readonly code = 'AGENT_UNREACHABLE';
+  constructor(readonly agent: string, port: number, why: string) {
+    super(`${agent}'s harness does not answer on port ${port}: is it running? (hive status) — ${why}`);
+  }
+}
+
+/** A harness answered more than the daemon forwards. */
+export class AgentAnswerTooLargeError extends HiveError {
+  readonly code = 'AGENT_ANSWER_TOO_LARGE';
+  constructor(readonly agent: string, max: number) {
+    super(`${agent}'s harness answered more than ${max} bytes`);
+  }
+}

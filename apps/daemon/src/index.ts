@@ -3,4 +3,4 @@ export { loadConfig, defaultStateDir, DaemonConfig, ConfigError } from './config
 export { startDaemon, type RunningDaemon } from './server.js';
 export { Hive } from './core/hive.js';
 export { HiveClient, HiveClientError } from './client.js';
-export { FAULT_STEPS, type FaultStep } from './core/context.js';
+export { PIPELINE_STEPS, type PipelineStep } from './core/pipeline-steps.js';

@@ -62,6 +62,8 @@ export function describeEvent(e: { type: string; agent: string | null; data: Rec
       return `answered ${who}: ${s(d.answer)}`;
     case 'AgentActivity':
       return `${who} is ${s(d.activity)}`;
+    case 'TurnRecorded':
+      return `${who} turn ${s(d.turn)}${typeof d.cost_usd === 'number' ? ` · $${d.cost_usd.toFixed(4)}` : ''}${d.ok === false ? ' (failed)' : ''}`;
     case 'BudgetExceeded':
       return `${who} stopped: ${firstLine(s(d.error)) || 'its daily budget is spent'}`;
     case 'Message':

@@ -7,7 +7,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { isValidAgentName } from '@hive/core';
 import { agentWebPort } from '@hive/ports';
 import type { Hive } from '../core/hive.js';
-import { AgentNotFoundError, ForbiddenError } from '../errors.js';
+import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError, ForbiddenError } from '../errors.js';
+import { RouteNotFoundError } from './http-errors.js';
 import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
 import { audited } from './audit.js';
 
@@ -65,10 +66,10 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (e) {
-      return c.json({ error: `${name}'s harness does not answer on port ${port}: is it running? (hive status) — ${(e as Error).message}`, code: 'AGENT_UNREACHABLE' }, 502);
+      throw new AgentUnreachableError(name, port, (e as Error).message);
     }
     const body = await res.arrayBuffer();
-    if (body.byteLength > MAX_ANSWER_BYTES) return c.json({ error: `${name}'s harness answered more than ${MAX_ANSWER_BYTES} bytes`, code: 'AGENT_ANSWER_TOO_LARGE' }, 502);
+    if (body.byteLength > MAX_ANSWER_BYTES) throw new AgentAnswerTooLargeError(name, MAX_ANSWER_BYTES);
     return c.body(body, res.status as 200, {
       'content-type': 'application/json; charset=utf-8',
       'x-content-type-options': 'nosniff',
@@ -82,9 +83,12 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
     portOf(c.req.param('name'));
     const rel = decodeURIComponent(c.req.path.slice(`/agents/${c.req.param('name')}/`.length)) || 'index.html';
     const file = path.resolve(root, rel);
-    if (!file.startsWith(root + path.sep)) return c.json({ error: 'not found', code: 'NOT_FOUND' }, 404);
+    if (!file.startsWith(root + path.sep)) throw new RouteNotFoundError('GET', c.req.path);
     const data = await readFile(file).catch(() => null);
-    if (!data) return rel === 'index.html' ? c.text('agent page not built: run pnpm build', 503) : c.json({ error: 'not found', code: 'NOT_FOUND' }, 404);
+    if (!data) {
+      if (rel === 'index.html') return c.text('agent page not built: run pnpm build', 503);
+      throw new RouteNotFoundError('GET', c.req.path);
+    }
     return c.body(data, 200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hono } from 'hono';
+import { RouteNotFoundError } from './http-errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,9 +19,9 @@ export function serveDashboard(app: Hono<any>, dir: string): void {
   const root = path.resolve(dir);
   app.get('*', async (c) => {
     const url = new URL(c.req.url);
-    if (url.pathname.startsWith('/api/')) return c.json({ error: `no route GET ${url.pathname}`, code: 'NOT_FOUND' }, 404);
+    if (url.pathname.startsWith('/api/')) throw new RouteNotFoundError('GET', url.pathname);
     let file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
-    if (!file.startsWith(root + path.sep) && file !== root) return c.json({ error: 'not found', code: 'NOT_FOUND' }, 404);
+    if (!file.startsWith(root + path.sep) && file !== root) throw new RouteNotFoundError('GET', url.pathname);
     const st = await stat(file).catch(() => null);
     if (!st || st.isDirectory()) file = path.join(root, 'index.html');
     const body = await readFile(file).catch(() => null);

@@ -10,7 +10,7 @@ import type { EventBus } from './event-bus.js';
 import type { KeyedMutex } from './locks.js';
 import type { AgentTokens } from './tokens.js';
 import type { AgentKeys, OperatorAuth } from './secrets.js';
-import { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
+import type { StepObserver } from './pipeline-steps.js';
 
 /** Everything the lifecycle and approval code needs, built once by Hive. */
 export interface HiveContext {
@@ -35,10 +35,6 @@ export interface HiveContext {
   fault: StepObserver;
 }
 
-/** @deprecated the pipeline's names: import PIPELINE_STEPS / PipelineStep from './pipeline.js' (kept until index.ts and hive.ts switch). */
-export const FAULT_STEPS = PIPELINE_STEPS;
-/** @deprecated see FAULT_STEPS. */
-export type FaultStep = PipelineStep;
 
 export const META_LOCK = 'meta\0';
 export const APPROVAL_ID_LOCK = 'approval-ids\0';

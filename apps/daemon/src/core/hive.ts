@@ -16,7 +16,8 @@ import { AgentTokens } from './tokens.js';
 import { AgentKeys, OperatorAuth } from './secrets.js';
 import { InboxDelivery } from './inbox.js';
 import { AgentUsageBook } from './usage.js';
-import { runtimeAgent, type FaultStep, type HiveContext } from './context.js';
+import { runtimeAgent, type HiveContext } from './context.js';
+import { faultAt } from './pipeline-steps.js';
 import * as lifecycle from './lifecycle.js';
 import * as approvals from './approvals.js';
 import { recoverApprovals } from './recovery.js';
@@ -77,12 +78,7 @@ export class Hive {
       ports,
       meta: { metaDir: layout.metaDir, appliedRoot: layout.appliedRoot, hyperhiveUrl: config.hyperhiveUrl ?? '', dashboardPort: config.dashboardPort },
       daemonUrl: () => this.url,
-      fault: (step: FaultStep) => {
-        if (config.faultAt === step) {
-          log.fatal({ step }, 'HIVE_FAULT_AT reached: killing the daemon');
-          process.kill(process.pid, 'SIGKILL');
-        }
-      },
+      fault: faultAt(config.faultAt, (step) => log.fatal({ step }, 'HIVE_FAULT_AT reached: killing the daemon')),
     };
     this.inbox = new InboxDelivery(this.ctx);
     this.usage = new AgentUsageBook(this.ctx);
@@ -146,7 +142,7 @@ export class Hive {
   }
 
   // ── operator actions ──
-  spawn = (name: string, o?: { skipPreflight?: boolean }) => lifecycle.spawn(this.ctx, name, o);
+  spawn = (name: string) => lifecycle.spawn(this.ctx, name);
   rebuild = (name: string) => lifecycle.rebuild(this.ctx, name);
   destroy = (name: string, o?: { purge?: boolean }) => lifecycle.destroy(this.ctx, name, o);
   autoUpdate = () => lifecycle.autoUpdate(this.ctx);

@@ -91,14 +91,13 @@ function lstatOrNull(p: string) {
 export async function spawnLocked(
   ctx: HiveContext,
   name: string,
-  o: { skipPreflight?: boolean; /** init approvals deploy the sha they showed, not proposed's main */ sha?: string } = {},
+  o: { /** init approvals deploy the sha they showed, not proposed's main */ sha?: string } = {},
 ): Promise<void> {
   validateAgentName(name);
   if (ctx.store.getAgent(name)) throw new AgentExistsError(name);
   const made = { dirs: missingDirs(ctx, name), container: false, meta: false };
   const knownContainer = (await ctx.runtime.list()).includes(name);
-  if (o.skipPreflight) spawningIn(ctx).add(name);
-  else await preflight(ctx, name, { claim: true });
+  await preflight(ctx, name, { claim: true });
   const port = agentWebPort(name, ctx.ports);
   try {
     const proposed = ctx.layout.proposed(name);
@@ -197,9 +196,9 @@ export async function repairAgentRepos(ctx: HiveContext, name: string): Promise<
   await setupApplied({ dir: applied, proposedDir: proposed });
 }
 
-export function spawn(ctx: HiveContext, name: string, o: { skipPreflight?: boolean } = {}): Promise<void> {
+export function spawn(ctx: HiveContext, name: string): Promise<void> {
   validateAgentName(name);
-  return ctx.locks.run(name, () => spawnLocked(ctx, name, o));
+  return ctx.locks.run(name, () => spawnLocked(ctx, name));
 }
 
 /** rebuild = port preflight → sync meta → relock this agent to applied main → runtime update. */
