@@ -5,7 +5,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { REPO, daemonRequire, log, median, now, pkg, request, run, sleep, spawnCosts, timed, traceProcesses } from './lib/util.mjs';
+import { BENCH_OPERATOR_TOKEN, REPO, daemonRequire, log, median, now, pkg, request, run, sleep, spawnCosts, timed, traceProcesses } from './lib/util.mjs';
 import { startDaemon } from './lib/daemon.mjs';
 import { metaflake } from './lib/seed.mjs';
 
@@ -139,7 +139,7 @@ async function fanOut(url, token, { clients = 50, reps = 7 } = {}) {
       { length: clients },
       () =>
         new Promise((resolve, reject) => {
-          const ws = new WebSocket(wsUrl);
+          const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${BENCH_OPERATOR_TOKEN}` } });
           ws.once('error', reject);
           ws.on('message', function hello(data) {
             if (JSON.parse(String(data)).kind === 'hello') {

@@ -1,7 +1,7 @@
 // A real `hive up` as a child process, as the daemon's own tests drive it.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO, log } from './util.mjs';
+import { BENCH_OPERATOR_TOKEN, REPO, log } from './util.mjs';
 
 const CLI = path.join(REPO, 'apps/daemon/dist/cli.js');
 const live = new Set();
@@ -19,7 +19,7 @@ process.on('exit', () => {
 /** Starts the daemon on `port` (0 = any) over `stateDir` and resolves once its banner says it is up; `nodeArgs` e.g. --cpu-prof. */
 export function startDaemon({ stateDir, port = 0, env = {}, nodeArgs = [], timeoutMs = 300_000 }) {
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'up', '--port', String(port)], {
-    env: { ...process.env, HIVE_LOG_LEVEL: 'warn', ...env, HIVE_STATE_DIR: stateDir },
+    env: { ...process.env, HIVE_LOG_LEVEL: 'warn', HIVE_OPERATOR_TOKEN: BENCH_OPERATOR_TOKEN, ...env, HIVE_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

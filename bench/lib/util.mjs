@@ -90,12 +90,17 @@ export function portFree(port) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One HTTP request with a keep-alive agent; resolves {status, body, bytes, ms}; JSON bodies parsed. */
+/** Every bench daemon runs with this operator token (HIVE_OPERATOR_TOKEN), so requests carry it. */
+export const BENCH_OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
+
 export function request(url, o = {}) {
   return new Promise((resolve, reject) => {
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     const headers = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    // Operator routes need the operator token (loopback included); agent calls pass their own.
+    const token = o.token ?? BENCH_OPERATOR_TOKEN;
+    headers.authorization = `Bearer ${token}`;
     const t = now();
     const req = http.request(url, { method: o.method ?? 'GET', headers, agent, timeout: o.timeoutMs ?? 600_000 }, (res) => {
       const chunks = [];
