@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commitFiles, git, tempDir, testGitEnv } from '@hive/testkit';
 import { miniHarnessPath } from '@hive/containers/testing';
 import { agentWebPort, findPortHolder } from '@hive/ports';
+import type { HiveEventOf } from '@hive/protocol';
 import { loadConfig, startDaemon, type RunningDaemon } from './index.js';
 import { CLI, startDaemonProcess, type DaemonProcess } from './test-support/daemon-process.js';
 
@@ -84,7 +85,7 @@ describe('port preflight counts running agents only (SPEC §2)', () => {
     expect(statusOf(d, 'agao')).toBe('running');
     expect(statusOf(d, 'aghx')).toBe('stopped');
     expect(await hive.ctx.runtime.status('aghx')).not.toBe('running');
-    const refusal = hive.ctx.store.listEvents({ agent: 'aghx', limit: 20 }).find((e) => e.type === 'AgentStatus' && e.data.status === 'stopped');
+    const refusal = hive.ctx.store.listEvents({ agent: 'aghx', limit: 20 }).find((e): e is HiveEventOf<'AgentStatus'> => e.type === 'AgentStatus' && e.data.status === 'stopped');
     expect(refusal?.data.error).toMatch(new RegExp(`^port ${port} already taken by agao — rename one of them`));
     expect(await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()).toMatchObject({ ok: true, name: 'agao' });
   });
@@ -216,7 +217,7 @@ describe('start-up migration, the manager view of applied, the no-op diff', () =
     expect(await hive.ctx.runtime.status('iris')).not.toBe('running');
     const hint = 'has no deployed/0 tag (pre-overhaul layout): run `hive destroy iris --purge` and spawn iris again';
     expect(lines.some((l) => l.includes(hint))).toBe(true);
-    const event = hive.ctx.store.listEvents({ agent: 'iris', limit: 20 }).find((e) => e.type === 'AgentStatus' && e.data.status === 'stopped');
+    const event = hive.ctx.store.listEvents({ agent: 'iris', limit: 20 }).find((e): e is HiveEventOf<'AgentStatus'> => e.type === 'AgentStatus' && e.data.status === 'stopped');
     expect(String(event?.data.error)).toContain(hint);
   }, 120_000);
 

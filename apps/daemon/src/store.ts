@@ -1,5 +1,19 @@
 import Database from 'better-sqlite3';
-import type { AuditEntry, Approval, ApprovalKind, ApprovalStatus, AgentMessage, AgentStatus, EventType, HiveEvent, Question } from '@hive/protocol';
+import { parseHiveEvent } from '@hive/protocol';
+import type {
+  AuditEntry,
+  Approval,
+  ApprovalKind,
+  ApprovalStatus,
+  AgentMessage,
+  AgentStatus,
+  EventDataOf,
+  EventType,
+  HiveEvent,
+  HiveEventOf,
+  Question,
+  TypedHiveEvent,
+} from '@hive/protocol';
 
 /** Versioned migrations: index + 1 is the schema version stored in `PRAGMA user_version`. */
 const MIGRATIONS = [
@@ -174,19 +188,28 @@ export class Store {
   }
 
   // ── events ──
-  insertEvent(type: EventType, agent: string | null, data: Record<string, unknown>): HiveEvent {
+  /** `data` is checked by the EventBus before it gets here. */
+  insertEvent<T extends EventType>(type: T, agent: string | null, data: EventDataOf<T>): HiveEventOf<T> {
     const ts = now();
     const info = this.db.prepare('INSERT INTO events (ts, type, agent, data) VALUES (?, ?, ?, ?)').run(ts, type, agent, JSON.stringify(data));
     return { id: Number(info.lastInsertRowid), ts, type, agent, data };
   }
-  listEvents(o: { agent?: string; limit?: number; afterId?: number } = {}): HiveEvent[] {
+  /**
+   * Newest first, typed. A row whose `data` no longer matches its type's schema (written by an
+   * older daemon) comes back as the plain envelope rather than being dropped: narrow it with
+   * `parseHiveEvent` before reading fields.
+   */
+  listEvents(o: { agent?: string; limit?: number; afterId?: number } = {}): (TypedHiveEvent | HiveEvent)[] {
     const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
     const rows = (
       o.agent
         ? this.db.prepare('SELECT * FROM events WHERE agent = ? AND id > ? ORDER BY id DESC LIMIT ?').all(o.agent, o.afterId ?? 0, limit)
         : this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?').all(o.afterId ?? 0, limit)
     ) as { id: number; ts: string; type: EventType; agent: string | null; data: string }[];
-    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+    return rows.map((r) => {
+      const plain: HiveEvent = { ...r, data: JSON.parse(r.data) as Record<string, unknown> };
+      return parseHiveEvent(plain) ?? plain;
+    });
   }
   lastEventId(): number {
     return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;

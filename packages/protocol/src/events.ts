@@ -105,7 +105,11 @@ export function parseHiveEvent(e: unknown): TypedHiveEvent | null {
   return r.success ? (r.data as TypedHiveEvent) : null;
 }
 
-/** What the live socket `/api/events/ws` sends: one JSON object per frame. */
+/**
+ * What the live socket `/api/events/ws` sends: one JSON object per frame. `event` stays the
+ * plain envelope because a replayed row from an older daemon may not match its type's schema;
+ * readers type it with `parseHiveEvent`.
+ */
 export const EventFrame = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hello'), last_event_id: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('event'), event: HiveEvent }),

@@ -1,24 +1,29 @@
-import type { HiveEvent, InboxItem } from '@hive/protocol';
+import type { EventType, InboxItem, TypedHiveEvent } from '@hive/protocol';
 import { agentWebPort } from '@hive/ports';
 import type { HiveContext } from './context.js';
 
 /** Events the manager hears about, so it can `git show` the tree or read a failure note from /applied. */
-const MANAGER_EVENTS = new Set(['Rebuilt', 'ApprovalResolved', 'container_crash', 'Spawned', 'Destroyed']);
+const MANAGER_EVENTS = new Set<EventType>(['Rebuilt', 'ApprovalResolved', 'container_crash', 'Spawned', 'Destroyed']);
 
-/** One line a model can read. */
-export function describeEvent(e: HiveEvent): string {
-  const d = e.data as Record<string, unknown>;
+/** One line a model can read; the manager's prompt quotes the first three forms. */
+export function describeEvent(e: TypedHiveEvent): string {
   switch (e.type) {
-    case 'ApprovalResolved':
-      return `ApprovalResolved: approval ${d.id} for ${d.agent} is ${d.status}${d.terminal_tag ? ` (${d.terminal_tag})` : ''}${d.note ? ` — ${String(d.note).split('\n')[0]}` : ''}`;
-    case 'Rebuilt':
-      return `Rebuilt: ${d.agent} ${d.ok ? 'ok' : 'FAILED'}${d.terminal_tag ? ` (${d.terminal_tag})` : ''}${d.error ? ` — ${String(d.error).split('\n')[0]}` : ''}`;
+    case 'ApprovalResolved': {
+      const d = e.data;
+      return `ApprovalResolved: approval ${d.id} for ${d.agent} is ${d.status}${d.terminal_tag ? ` (${d.terminal_tag})` : ''}${d.note ? ` — ${firstLine(d.note)}` : ''}`;
+    }
+    case 'Rebuilt': {
+      const d = e.data;
+      return `Rebuilt: ${d.agent} ${d.ok ? 'ok' : 'FAILED'}${d.terminal_tag ? ` (${d.terminal_tag})` : ''}${d.error ? ` — ${firstLine(d.error)}` : ''}`;
+    }
     case 'container_crash':
-      return `container_crash: ${d.agent} exited unexpectedly (code ${d.code ?? '-'}, signal ${d.signal ?? '-'})`;
+      return `container_crash: ${e.data.agent} exited unexpectedly (code ${e.data.code ?? '-'}, signal ${e.data.signal ?? '-'})`;
     default:
-      return `${e.type}: ${JSON.stringify(d)}`;
+      return `${e.type}: ${JSON.stringify(e.data)}`;
   }
 }
+
+const firstLine = (s: string): string => s.split('\n')[0]!;
 
 /**
  * At-least-once delivery of inbox items to harnesses: persisted first, POSTed to the
@@ -30,7 +35,7 @@ export class InboxDelivery {
 
   constructor(private ctx: HiveContext) {}
 
-  onEvent(e: HiveEvent): void {
+  onEvent(e: TypedHiveEvent): void {
     const manager = this.ctx.config.managerName;
     if (MANAGER_EVENTS.has(e.type) && this.ctx.store.getAgent(manager) && e.agent !== null) {
       this.enqueue(manager, { kind: 'event', from: 'hive-c0re', text: describeEvent(e), event: e });
