@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { EventDataOf, EventType, HiveEventOf } from '@hive/protocol';
 import { clock, describeEvent, displaySha } from './format.js';
+
+let seq = 0;
+const ev = <T extends EventType>(type: T, agent: string | null, data: EventDataOf<T>): HiveEventOf<T> => ({ id: ++seq, ts: '2026-01-01T00:00:00Z', type, agent, data });
 
 describe('displaySha', () => {
   it('prefers the daemon-fetched sha', () => {
@@ -21,40 +25,46 @@ describe('clock', () => {
 
 describe('describeEvent', () => {
   it('names the terminal tag of a resolved approval', () => {
-    expect(describeEvent({ type: 'ApprovalResolved', agent: 'coder', data: { id: 3, status: 'deployed', terminal_tag: 'deployed/3' } })).toBe(
+    expect(describeEvent(ev('ApprovalResolved', 'coder', { id: 3, agent: 'coder', status: 'deployed', terminal_tag: 'deployed/3', note: null }))).toBe(
       'approval #3 deployed → deployed/3',
     );
   });
   it('names both agents of a port collision', () => {
-    expect(describeEvent({ type: 'PortConflict', agent: null, data: { port: 8545, agents: ['agao', 'aghx'] } })).toBe('port 8545 collision: agao · aghx');
+    expect(describeEvent(ev('PortConflict', null, { port: 8545, agents: ['agao', 'aghx'] }))).toBe('port 8545 collision: agao · aghx');
   });
   it('gives the first telling line of a failed rebuild', () => {
-    expect(describeEvent({ type: 'Rebuilt', agent: 'coder', data: { ok: false, error: 'error:\n  syntax error, unexpected ID\n  at x.nix:1:8' } })).toBe(
+    expect(describeEvent(ev('Rebuilt', 'coder', { agent: 'coder', ok: false, terminal_tag: 'failed/2', error: 'error:\n  syntax error, unexpected ID\n  at x.nix:1:8' }))).toBe(
       'rebuild of coder failed: syntax error, unexpected ID',
     );
   });
+  it('shows only the type and agent of an event an older daemon wrote in another shape', () => {
+    expect(describeEvent({ id: 1, ts: 't', type: 'ApprovalResolved', agent: 'coder', data: { approval_id: 3, status: 'deployed' } })).toBe('ApprovalResolved coder');
+  });
+  it('says what a turn cost and whether it failed', () => {
+    expect(describeEvent(ev('TurnRecorded', 'coder', { agent: 'coder', turn: 4, ok: false, cost_usd: 0.01234 }))).toBe('coder turn 4 · $0.0123 (failed)');
+  });
   it('says when a rebuild failed', () => {
-    expect(describeEvent({ type: 'Rebuilt', agent: 'iris', data: { ok: false } })).toBe('rebuild of iris failed');
+    expect(describeEvent(ev('Rebuilt', 'iris', { agent: 'iris', ok: false, terminal_tag: null }))).toBe('rebuild of iris failed');
   });
 });
 
 describe('describeEvent for crashes', () => {
   it('gives the exit code and the last line the agent printed', () => {
-    expect(describeEvent({ type: 'container_crash', agent: 'aghx', data: { code: 1, signal: null, tail: 'booting\nEADDRINUSE 8545\n' } })).toBe(
+    expect(describeEvent(ev('container_crash', 'aghx', { agent: 'aghx', code: 1, signal: null, tail: 'booting\nEADDRINUSE 8545\n' }))).toBe(
       'aghx crashed (exit 1): EADDRINUSE 8545',
     );
   });
   it('names the signal when there is no exit code', () => {
-    expect(describeEvent({ type: 'container_crash', agent: 'iris', data: { code: null, signal: 'SIGKILL', tail: '' } })).toBe('iris crashed (SIGKILL)');
+    expect(describeEvent(ev('container_crash', 'iris', { agent: 'iris', code: null, signal: 'SIGKILL', tail: '' }))).toBe('iris crashed (SIGKILL)');
   });
 });
 
 describe('describeEvent for usage events', () => {
   it('says what an agent is doing now', () => {
-    expect(describeEvent({ type: 'AgentActivity', agent: 'coder', data: { agent: 'coder', activity: 'working' } })).toBe('coder is working');
+    expect(describeEvent(ev('AgentActivity', 'coder', { agent: 'coder', activity: 'working' }))).toBe('coder is working');
   });
   it("gives the budget line the harness wrote when an agent's turns stop", () => {
-    expect(describeEvent({ type: 'BudgetExceeded', agent: 'coder', data: { agent: 'coder', error: 'daily budget of $1.00 reached' } })).toBe(
+    expect(describeEvent(ev('BudgetExceeded', 'coder', { agent: 'coder', error: 'daily budget of $1.00 reached' }))).toBe(
       'coder stopped: daily budget of $1.00 reached',
     );
   });

@@ -1,4 +1,4 @@
-import type { Approval } from '@hive/protocol';
+import { parseHiveEvent, type Approval, type HiveEvent, type TypedHiveEvent } from '@hive/protocol';
 
 /** The sha the operator should trust: the daemon-fetched one, else the requested ref before the fetch. */
 export function displaySha(a: Pick<Approval, 'fetched_sha' | 'commit_ref'>): string {
@@ -25,50 +25,58 @@ function firstLine(text: string): string {
   return cut(lines.find((l) => l && l !== 'error:') ?? '');
 }
 
-const s = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+/**
+ * One lowercase line for an event in the history, built from the fields its type carries.
+ * An event whose `data` does not match its type (an older daemon's row) shows its type and agent only.
+ */
+export function describeEvent(e: HiveEvent): string {
+  const t = parseHiveEvent(e);
+  return t ? describeTyped(t) : `${e.type} ${e.agent ?? ''}`.trim();
+}
 
-/** One lowercase line for an event in the history, built from the fields its type carries. */
-export function describeEvent(e: { type: string; agent: string | null; data: Record<string, unknown> }): string {
-  const d = e.data;
-  const who = e.agent ?? s(d.agent);
-  const id = d.id ?? d.approval_id;
+/** The agent an event is about: the envelope's, else the one its data names. */
+export function agentOf(e: TypedHiveEvent): string {
+  return e.agent ?? ('agent' in e.data ? e.data.agent : '');
+}
+
+function describeTyped(e: TypedHiveEvent): string {
+  const who = agentOf(e);
   switch (e.type) {
     case 'Spawned':
-      return `spawned ${who}${d.port ? ` on port ${s(d.port)}` : ''}`;
+      return `spawned ${who} on port ${e.data.port}`;
     case 'Destroyed':
-      return `destroyed ${who}${d.purge ? ' (purged)' : ''}`;
-    case 'Rebuilt':
-      return d.ok === false
-        ? `rebuild of ${who} failed${d.error ? `: ${firstLine(s(d.error))}` : ''}`
-        : `rebuilt ${who}${d.terminal_tag ? ` → ${s(d.terminal_tag)}` : ''}`;
+      return `destroyed ${who}${e.data.purge ? ' (purged)' : ''}`;
+    case 'Rebuilt': {
+      const d = e.data;
+      return !d.ok ? `rebuild of ${who} failed${d.error ? `: ${firstLine(d.error)}` : ''}` : `rebuilt ${who}${d.terminal_tag ? ` → ${d.terminal_tag}` : ''}`;
+    }
     case 'ApprovalQueued':
-      return `approval #${s(id)} queued for ${who}${d.sha ? ` @ ${s(d.sha).slice(0, 12)}` : ''}`;
+      return `approval #${e.data.id} queued for ${who}${e.data.sha ? ` @ ${e.data.sha.slice(0, 12)}` : ''}`;
     case 'ApprovalBuilding':
-      return `approval #${s(id)} building ${who}`;
+      return `approval #${e.data.id} building ${who}`;
     case 'ApprovalResolved':
-      return `approval #${s(id)} ${s(d.status)}${d.terminal_tag ? ` → ${s(d.terminal_tag)}` : ''}`;
+      return `approval #${e.data.id} ${e.data.status}${e.data.terminal_tag ? ` → ${e.data.terminal_tag}` : ''}`;
     case 'container_crash': {
-      const how = d.signal ? ` (${s(d.signal)})` : typeof d.code === 'number' ? ` (exit ${d.code})` : '';
-      const last = lastLine(s(d.tail));
+      const d = e.data;
+      const how = d.signal ? ` (${d.signal})` : d.code !== null ? ` (exit ${d.code})` : '';
+      const last = lastLine(d.tail);
       return `${who} crashed${how}${last ? `: ${last}` : ''}`;
     }
     case 'AgentStatus':
-      return `${who} is ${s(d.status)}`;
+      return `${who} is ${e.data.status}`;
     case 'PortConflict':
-      return `port ${s(d.port)} collision: ${Array.isArray(d.agents) ? d.agents.join(' · ') : who}`;
+      return `port ${e.data.port} collision: ${e.data.agents.join(' · ')}`;
     case 'QuestionAsked':
-      return `${who} asks: ${s(d.question)}`;
+      return `${who} asks: ${e.data.question}`;
     case 'QuestionAnswered':
-      return `answered ${who}: ${s(d.answer)}`;
+      return `answered ${who}: ${e.data.answer}`;
     case 'AgentActivity':
-      return `${who} is ${s(d.activity)}`;
+      return `${who} is ${e.data.activity}`;
     case 'TurnRecorded':
-      return `${who} turn ${s(d.turn)}${typeof d.cost_usd === 'number' ? ` · $${d.cost_usd.toFixed(4)}` : ''}${d.ok === false ? ' (failed)' : ''}`;
+      return `${who} turn ${e.data.turn} · $${e.data.cost_usd.toFixed(4)}${e.data.ok ? '' : ' (failed)'}`;
     case 'BudgetExceeded':
-      return `${who} stopped: ${firstLine(s(d.error)) || 'its daily budget is spent'}`;
+      return `${who} stopped: ${firstLine(e.data.error) || 'its daily budget is spent'}`;
     case 'Message':
-      return `${s(d.from) || who} → ${s(d.to)}: ${s(d.text)}`;
-    default:
-      return `${e.type} ${who}`.trim();
+      return `${e.data.from} → ${e.data.to}: ${e.data.text}`;
   }
 }

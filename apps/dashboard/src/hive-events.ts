@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { HiveEvent } from '@hive/protocol';
+import { parseHiveEvent, type HiveEvent } from '@hive/protocol';
 import { clock, describeEvent } from './format.js';
 import { theme } from './theme.js';
 
@@ -90,11 +90,23 @@ export class HiveEvents extends LitElement {
   }
 }
 
+/** Red for what went wrong, green for what landed; an event of an older format gets neither. */
 function tone(e: HiveEvent): string {
-  const status = e.data.status;
-  if (e.type === 'container_crash' || e.type === 'PortConflict' || e.data.ok === false || status === 'failed' || status === 'denied') return 'bad';
-  if (e.type === 'Spawned' || status === 'deployed' || e.data.ok === true) return 'good';
-  return '';
+  const t = parseHiveEvent(e);
+  switch (t?.type) {
+    case 'container_crash':
+    case 'PortConflict':
+      return 'bad';
+    case 'Spawned':
+      return 'good';
+    case 'Rebuilt':
+    case 'TurnRecorded':
+      return t.data.ok ? 'good' : 'bad';
+    case 'ApprovalResolved':
+      return t.data.status === 'deployed' ? 'good' : 'bad';
+    default:
+      return '';
+  }
 }
 
 declare global {
