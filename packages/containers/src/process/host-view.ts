@@ -7,8 +7,14 @@ export const SYSTEM_DIRS = ['/usr', '/etc', '/nix', '/run/current-system'];
 const ETC_LINKS = ['/etc/resolv.conf', '/etc/hosts', '/etc/localtime'];
 /** Top-level dirs that merged-/usr hosts make symlinks (bound as dirs elsewhere, and then scanned too). */
 export const TOP_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-// World-readable by construction and far too big to walk.
-const NO_SCAN = ['/nix/store'];
+/**
+ * Host state that changes under a running sandbox's feet (nix's temproots, gc roots and db come
+ * and go with every nix process): never walked, shown as an empty read-only dir. An agent has no
+ * use for it — without the daemon socket it cannot use the store's nix anyway.
+ */
+const VOLATILE = ['/nix/var'];
+// World-readable by construction and far too big to walk, or volatile (above).
+const NO_SCAN = ['/nix/store', ...VOLATILE];
 
 /** Whether `p` is one of `roots` or inside one. */
 export function covered(p: string, roots: string[]): boolean {
@@ -112,7 +118,9 @@ function walkUnreadable(roots: string[]): { dirs: string[]; files: string[] } {
 export function hideUnreadable(roots: string[]): string[] {
   const { dirs, files } = unreadableEntries(roots);
   const args: string[] = [];
-  for (const d of dirs) args.push('--tmpfs', d, '--remount-ro', d);
-  for (const f of files) args.push('--ro-bind', '/dev/null', f);
+  for (const v of VOLATILE) if (covered(v, roots) && existsSync(v)) args.push('--tmpfs', v, '--remount-ro', v);
+  // The walk is cached per process: an entry that has gone since would make bwrap fail to mount over it.
+  for (const d of dirs) if (existsSync(d)) args.push('--tmpfs', d, '--remount-ro', d);
+  for (const f of files) if (existsSync(f)) args.push('--ro-bind', '/dev/null', f);
   return args;
 }

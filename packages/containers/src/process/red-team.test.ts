@@ -173,7 +173,8 @@ describe('red team: the manager\'s sandbox holds against the manager', () => {
     // /dev/null over it, on a nodev bind: unreadable or empty, never the hashes.
     expect(r('shadow').out).toMatch(/^$|Permission denied/);
     expect(r('shadow').out).not.toMatch(/root:/);
-    if (existsSync('/nix/var/nix/daemon-socket')) expect(r('nix-daemon-socket')).toEqual({ rc: 0, out: '' });
+    // /nix/var is an empty read-only dir in the sandbox: no daemon socket, no temproots to race with.
+    if (existsSync('/nix/var/nix/daemon-socket')) expect(r('nix-daemon-socket').out).toMatch(/^$|No such file or directory/);
     expect(r('passwd').rc).toBe(0);
   });
 
