@@ -44,10 +44,10 @@ const state = {
   runtime: 'process',
 };
 const events = [
-  { id: 1, ts: now(), type: 'Spawned', agent: 'coder', data: {} },
-  { id: 2, ts: now(), type: 'ApprovalResolved', agent: 'coder', data: { id: 3, status: 'deployed', terminal_tag: 'deployed/3' } },
+  { id: 1, ts: now(), type: 'Spawned', agent: 'coder', data: { agent: 'coder', port: 8101 } },
+  { id: 2, ts: now(), type: 'ApprovalResolved', agent: 'coder', data: { id: 3, agent: 'coder', status: 'deployed', terminal_tag: 'deployed/3', note: null } },
   { id: 3, ts: now(), type: 'PortConflict', agent: null, data: { port: 8545, agents: ['agao', 'aghx'] } },
-  { id: 4, ts: now(), type: 'container_crash', agent: 'aghx', data: { code: 1 } },
+  { id: 4, ts: now(), type: 'container_crash', agent: 'aghx', data: { agent: 'aghx', code: 1, signal: null, tail: 'EADDRINUSE 8545' } },
 ];
 
 const json = (res, status, body) => {
