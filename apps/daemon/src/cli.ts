@@ -16,10 +16,11 @@ const program = new Command('hive')
 
 const stateDirOpt = (): string => (program.opts().state as string | undefined) ?? process.env.HIVE_STATE_DIR ?? defaultStateDir();
 
-/** A client for the running daemon, carrying the operator token it found by itself. */
-function client(): HiveClient {
-  const url = process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`;
-  return new HiveClient(url, findOperatorToken(process.env, path.resolve(stateDirOpt())));
+const daemonUrl = (): string => process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`;
+
+/** A client for the running daemon, carrying the operator token it found in `stateDir`. */
+function client(stateDir = stateDirOpt()): HiveClient {
+  return new HiveClient(daemonUrl(), findOperatorToken(process.env, path.resolve(stateDir)));
 }
 
 /** Runs a CLI action; a refusal prints the daemon's one-line error and exits 1. */
@@ -228,7 +229,7 @@ program
   .action(
     act(async (name: string, sha: string, o: { state?: string }) => {
       const stateDir = o.state ?? stateDirOpt();
-      const c = new HiveClient(process.env.HIVE_URL ?? `http://127.0.0.1:${process.env.HIVE_DASHBOARD_PORT ?? 7777}`, findOperatorToken(process.env, path.resolve(stateDir)));
+      const c = client(stateDir);
       const manager = process.env.HIVE_MANAGER_NAME ?? (await c.request<HiveState>('GET', '/api/state')).manager;
       const tokenFile = path.join(stateDir, 'state', manager, 'token');
       let token: string;

@@ -11,15 +11,8 @@ import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError, Fo
 import { RouteNotFoundError } from './http-errors.js';
 import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
 import { audited } from './audit.js';
+import { CONTENT_TYPES } from './static.js';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -90,7 +83,7 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
       throw new RouteNotFoundError('GET', c.req.path);
     }
     return c.body(data, 200, {
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       'x-content-type-options': 'nosniff',
     });

@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
 import type { IncomingMessage } from 'node:http';
 import type { OperatorAuth } from '../core/secrets.js';
 import type { AgentTokens } from '../core/tokens.js';
@@ -22,7 +21,7 @@ export function bearer(header: string | undefined): string | undefined {
 export function operatorOf(auth: OperatorAuth, headers: { authorization?: string; cookie?: string | null }): Actor | null {
   const given = bearer(headers.authorization);
   if (given !== undefined) return auth.checkToken(given) ? 'operator:token' : null;
-  const session = /(?:^|;\s*)hive_session=([^;]+)/.exec(headers.cookie ?? '')?.[1];
+  const session = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(headers.cookie ?? '')?.[1];
   return auth.checkSession(session) ? 'operator:session' : null;
 }
 
@@ -30,7 +29,7 @@ export function operatorOf(auth: OperatorAuth, headers: { authorization?: string
 export function operatorAuth(auth: OperatorAuth, tokens: AgentTokens): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const given = bearer(c.req.header('authorization'));
-    const actor = given !== undefined ? (auth.checkToken(given) ? 'operator:token' : null) : auth.checkSession(getCookie(c, SESSION_COOKIE)) ? 'operator:session' : null;
+    const actor = operatorOf(auth, { authorization: c.req.header('authorization'), cookie: c.req.header('cookie') });
     if (!actor) {
       if (given && tokens.agentFor(given)) throw new UnauthorizedError('an agent token is not an operator credential: operator routes need the operator token');
       throw new UnauthorizedError('operator login required: open the login link hive up printed, or send Authorization: Bearer <state>/operator-token');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Hono } from 'hono';
 import { RouteNotFoundError } from './http-errors.js';
 
-const TYPES: Record<string, string> = {
+/** Content types of the built pages the daemon serves (the dashboard, the agent page). */
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -28,6 +29,6 @@ export function serveDashboard(app: Hono<any>, dir: string): void {
     if (!body)
       return c.html('<!doctype html><title>hyperhive</title><p>dashboard not built: run <code>pnpm build</code></p>', 503);
     const cache = file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return c.body(body, 200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
+    return c.body(body, 200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': cache });
   });
 }
