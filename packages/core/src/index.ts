@@ -10,3 +10,5 @@ export { runNix, flakeRegistryFile, NIX_FEATURES, type NixOptions } from './nix.
 export { isLoopbackBind, hostAllowed } from './loopback.js';
 /** One FIFO lock per key for async work in one process (an agent, the meta repo). */
 export { KeyedMutex } from './mutex.js';
+/** Where the installed Claude Code CLI's native binary is (harness and testkit alike). */
+export { findClaudeBinary, claudePlatformPackage } from './claude-binary.js';

@@ -1,42 +1,14 @@
 /** The real claude CLI for tests: where it is, the env that keeps it offline and fast, and one run of it. */
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { execa } from 'execa';
+import { claudePlatformPackage, findClaudeBinary as findBinary } from '@hive/core';
 import { ClaudeNotInstalledError } from './errors.js';
 
-const WRAPPER = '@anthropic-ai/claude-code';
-
-/** The npm package that carries this machine's native binary, e.g. `@anthropic-ai/claude-code-linux-x64`. */
-export function claudePlatformPackage(): string {
-  // Same rule as the package's own install.cjs: glibc reports a runtime version, musl does not.
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  const musl = process.platform === 'linux' && !report?.header?.glibcVersionRuntime;
-  return `${WRAPPER}-${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
-}
-
-/**
- * The realpath of the native claude binary, or null when the CLI is not installed.
- * Prefers the platform package's file (what a sandbox should bind); falls back to the wrapper's
- * bin/claude.exe, which the postinstall replaces with the same binary (a small stub means it did not run).
- */
+/** The realpath of the native claude binary testkit depends on, or null when the CLI is not installed. */
 export function findClaudeBinary(from: string = import.meta.url): string | null {
-  let wrapperDir: string;
-  try {
-    wrapperDir = path.dirname(createRequire(from).resolve(`${WRAPPER}/package.json`));
-  } catch {
-    return null;
-  }
-  try {
-    const pkgJson = createRequire(path.join(wrapperDir, 'package.json')).resolve(`${claudePlatformPackage()}/package.json`);
-    const bin = path.join(path.dirname(pkgJson), 'claude');
-    if (existsSync(bin)) return realpathSync(bin);
-  } catch {
-    // no platform package: try the wrapper's copy
-  }
-  const exe = path.join(wrapperDir, 'bin', 'claude.exe');
-  return existsSync(exe) && statSync(exe).size > 1_000_000 ? realpathSync(exe) : null;
+  return findBinary(from);
 }
+
+export { claudePlatformPackage };
 
 /** Like findClaudeBinary, but throws ClaudeNotInstalledError instead of returning null. */
 export function requireClaudeBinary(): string {
