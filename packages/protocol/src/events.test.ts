@@ -20,6 +20,10 @@ const emitted: Record<EventType, Record<string, unknown>> = {
   BudgetExceeded: { agent: 'coder', error: 'daily budget reached' }, // core/usage.ts
   AgentActivity: { agent: 'coder', activity: 'working', model: 'opus' },
   TurnRecorded: { agent: 'coder', turn: 2, ok: true, cost_usd: 0.0125 },
+  RolledBack: { id: 9, agent: 'coder', to: 'deployed/3', from: 'deployed/5', sha: '0123456789abcdef0123456789abcdef01234567', auto: false }, // core/rollback.ts
+  HealthChecked: { agent: 'coder', ok: false, approval_id: 5, failed: 'mcp fs: spawn nope ENOENT' }, // core/health.ts
+  Frozen: { reason: 'incident 42' }, // core/freeze.ts
+  Thawed: {},
 };
 
 describe('TypedHiveEvent', () => {

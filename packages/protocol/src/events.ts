@@ -25,6 +25,13 @@ export const EventType = z.enum([
   'AgentActivity',
   /** A claude turn's usage was recorded (the dashboard's cost figures move). */
   'TurnRecorded',
+  /** A deploy of an earlier tree ended deployed: by the operator, or `auto` after a failed health check. */
+  'RolledBack',
+  /** An agent's health check after a deploy or rollback ended (ok or not). */
+  'HealthChecked',
+  /** The operator froze the hive (turns cancelled, inboxes held, deploys refused) or thawed it. */
+  'Frozen',
+  'Thawed',
 ]);
 export type EventType = z.infer<typeof EventType>;
 
@@ -77,6 +84,11 @@ export const EventData = {
   /** `model` only when the harness reported it with this change. */
   AgentActivity: z.strictObject({ agent: name, activity: AgentActivity, model: z.string().optional() }),
   TurnRecorded: z.strictObject({ agent: name, turn: z.number().int().nonnegative(), ok: z.boolean(), cost_usd: z.number().nonnegative() }),
+  /** `id` is the rollback's own approval; `to` the tag whose tree it deployed; `from` what ran before. */
+  RolledBack: z.strictObject({ id, agent: name, to: z.string(), from: z.string().nullable(), sha: z.string(), auto: z.boolean() }),
+  HealthChecked: z.strictObject({ agent: name, ok: z.boolean(), approval_id: id.nullable(), failed: text.optional() }),
+  Frozen: z.strictObject({ reason: text }),
+  Thawed: z.strictObject({}),
 } satisfies { [T in EventType]: z.ZodType };
 
 /** What `data` holds for events of type `T`. */

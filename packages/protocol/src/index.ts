@@ -1,7 +1,19 @@
 /** Approvals: statuses, rows, diffs and the deny body. */
-export { ApprovalStatus, ApprovalKind, Approval, DiffFile, ApprovalDiff, DenyBody } from './approvals.js';
+export { ApprovalStatus, ApprovalKind, Approval, DiffFile, ApprovalDiff, DenyBody, RollbackBody, FreezeBody } from './approvals.js';
 /** `GET /api/state`: agents, port conflicts, questions, messages. */
-export { AgentStatus, AgentUsage, AgentActivity, AgentState, PortConflict, Question, AgentMessage, HiveState } from './state.js';
+export {
+  AgentStatus,
+  AgentUsage,
+  AgentActivity,
+  AgentState,
+  HealthCheck,
+  AgentHealth,
+  FreezeState,
+  PortConflict,
+  Question,
+  AgentMessage,
+  HiveState,
+} from './state.js';
 /** Persisted events and the live socket's frames. */
 export {
   EventType,

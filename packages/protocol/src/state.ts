@@ -17,6 +17,18 @@ export type AgentUsage = z.infer<typeof AgentUsage>;
 export const AgentActivity = z.enum(['idle', 'working', 'waiting', 'error']);
 export type AgentActivity = z.infer<typeof AgentActivity>;
 
+/** One check of an agent's health: the harness answers, its claude command runs, each MCP server initializes. */
+export const HealthCheck = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
+export type HealthCheck = z.infer<typeof HealthCheck>;
+
+/** The last health check of an agent (after its last deploy or rollback). */
+export const AgentHealth = z.object({ ok: z.boolean(), at: z.string(), approval_id: z.number().int().nullable(), checks: z.array(HealthCheck) });
+export type AgentHealth = z.infer<typeof AgentHealth>;
+
+/** The hive is frozen: turns cancelled, inboxes held, approve/rollback/spawn/rebuild refused. */
+export const FreezeState = z.object({ reason: z.string(), since: z.string() });
+export type FreezeState = z.infer<typeof FreezeState>;
+
 export const AgentState = z.object({
   name: z.string(),
   port: z.number().int(),
@@ -31,6 +43,7 @@ export const AgentState = z.object({
   config_model: z.string().nullable().optional(),
   usage: AgentUsage.extend({ today: AgentUsage }).optional(),
   activity: AgentActivity.optional(),
+  health: AgentHealth.nullable().optional(),
 });
 export type AgentState = z.infer<typeof AgentState>;
 
@@ -65,5 +78,6 @@ export const HiveState = z.object({
   messages: z.array(AgentMessage).default([]),
   manager: z.string(),
   runtime: z.enum(['process', 'nixos']),
+  frozen: FreezeState.nullable().default(null),
 });
 export type HiveState = z.infer<typeof HiveState>;
