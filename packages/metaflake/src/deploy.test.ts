@@ -9,13 +9,13 @@ import {
   InvalidShaError,
   UnknownCommitError,
   abortDeploy,
-  evalAgentSettings,
   finalizeDeploy,
   lockedRev,
   parseLock,
   prepareDeploy,
   syncAgents,
 } from './index.js';
+import { evalHive } from './test-support/eval-hive.js';
 import { agentNix, makeHive, type Hive } from './test-support/fixture.js';
 
 /** A proposal commit in applied/<name> reachable only through refs/tags/proposal/<id>, as fetchToTag leaves it. */
@@ -53,7 +53,7 @@ describe('two-phase deploy', () => {
     const lock = parseLock(readFileSync(path.join(h.o.metaDir, 'flake.lock'), 'utf8'))!;
     expect(lock.nodes['agent-coder']!.original).toEqual({ type: 'git', url: `file://${h.o.appliedRoot}/coder`, ref: 'main' });
     // What a build evaluates now is the proposal, and a plain relock keeps the pin.
-    expect((await evalAgentSettings(h.o.metaDir, 'coder')).model).toBe('opus');
+    expect((await evalHive(h.o.metaDir, 'coder')).model).toBe('opus');
     await runNix(['flake', 'lock', h.o.metaDir], { cwd: h.o.metaDir });
     expect(await lockedRev(h.o.metaDir, 'coder')).toBe(sha);
   });
@@ -82,7 +82,7 @@ describe('two-phase deploy', () => {
     expect(await h.head()).toBe(head);
     expect(await h.status()).toBe('');
     expect((await snapshotTree(h.o.metaDir))['flake.lock']).toBe(before['flake.lock']);
-    expect((await evalAgentSettings(h.o.metaDir, 'coder')).model).toBe('opus');
+    expect((await evalHive(h.o.metaDir, 'coder')).model).toBe('opus');
   });
 
   it('abortDeploy is safe when nothing is pending, or the meta repo does not exist', async () => {

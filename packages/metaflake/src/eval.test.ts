@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNix } from '@hive/core';
-import { evalAgentSettings, lockUpdateForRebuild, syncAgents } from './index.js';
+import { lockUpdateForRebuild, syncAgents } from './index.js';
+import { evalHive } from './test-support/eval-hive.js';
 import { seedAppliedAgent } from './testing.js';
 import { makeHive, type Hive } from './test-support/fixture.js';
 
@@ -69,15 +70,15 @@ describe('the rendered meta flake evaluates with real nix (stub nixpkgs)', () =>
     expect(seen.iris!.harnessEnv).toMatchObject({ HIVE_MODEL: 'haiku', HIVE_PORT: '8178', HIVE_NAME: 'iris', AGENT_NOTE: 'from agent.nix' });
   });
 
-  it('evalAgentSettings reads model, env and mcpServers', async () => {
-    expect(await evalAgentSettings(h.o.metaDir, 'iris')).toEqual({ model: 'haiku', env: { AGENT_NOTE: 'from agent.nix' }, mcpServers: {} });
+  it("evaluates an agent's hive model, env and mcpServers lazily", async () => {
+    expect(await evalHive(h.o.metaDir, 'iris')).toEqual({ model: 'haiku', env: { AGENT_NOTE: 'from agent.nix' }, mcpServers: {} });
   });
 
   it("fails with nix's type error when an agent.nix sets a typed option wrongly", async () => {
     await seedAppliedAgent({ appliedRoot: h.o.appliedRoot, name: 'coder', agentNix: '{ ... }: { hive.model = 42; }\n' });
     expect((await lockUpdateForRebuild(h.o, 'coder')).changed).toBe(true);
-    await expect(evalAgentSettings(h.o.metaDir, 'coder')).rejects.toThrow(/option `hive\.model' is not of type `string'/);
+    await expect(evalHive(h.o.metaDir, 'coder')).rejects.toThrow(/option `hive\.model' is not of type `string'/);
     // The other agents still evaluate.
-    expect((await evalAgentSettings(h.o.metaDir, 'iris')).model).toBe('haiku');
+    expect((await evalHive(h.o.metaDir, 'iris')).model).toBe('haiku');
   });
 });

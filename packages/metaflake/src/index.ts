@@ -12,9 +12,8 @@ export { prepareDeploy, finalizeDeploy, abortDeploy } from './deploy.js';
 /** Single-phase relocks: one agent to its applied main (rebuild), or the hyperhive input (auto-update). */
 export { lockUpdateForRebuild, lockUpdateHyperhive } from './relock.js';
 
-/** Reading the meta flake back: pinned revs, and an agent's evaluated hive settings. */
+/** Reading the meta flake back: pinned revs. */
 export { lockedRev, parseLock, type FlakeLock } from './lock.js';
-export { evalAgentSettings, type AgentSettings } from './settings.js';
 
 /** Offline stand-in for a box without NixOS or internet: stub nixpkgs + hyperhive (agent repos for tests: `@hive/metaflake/testing`). */
 export { seedLocalHyperhive } from './stub.js';

@@ -17,6 +17,17 @@ export interface HiveSettings {
   appendSystemPrompt: string | null;
   /** Spending limit per day, in US dollars. */
   budgetUsd: number | null;
+  /** Resource caps for the agent's service; absent ones are not capped. */
+  limits: HiveLimits;
+}
+
+/** systemd resource caps: `MemoryMax=`, `CPUQuota=`, `TasksMax=`. */
+export interface HiveLimits {
+  /** A systemd size: bytes with an optional K, M, G or T suffix (`"512M"`, `"2G"`), or `"infinity"`. */
+  memoryMax?: string;
+  /** Percent of one CPU, more than 100% for several (`"50%"`, `"200%"`). */
+  cpuQuota?: string;
+  tasksMax?: number;
 }
 
 /** Settings of a config that says nothing under `hive`. */
@@ -30,6 +41,7 @@ export const EMPTY_SETTINGS: HiveSettings = Object.freeze({
   maxTurns: null,
   appendSystemPrompt: null,
   budgetUsd: null,
+  limits: Object.freeze({}),
 }) as HiveSettings;
 
 /** Names a config may set in the harness env; `HIVE_*` stays the runtime's. */
@@ -42,6 +54,10 @@ const MAX_PROMPT_BYTES = 16 * 1024;
 // C0 controls (newline included) and DEL: a pattern is one line of the CLI's argv.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const MEMORY_SIZE = /^(?:[1-9][0-9]{0,15}[KMGT]?|infinity)$/;
+const CPU_PERCENT = /^[1-9][0-9]{0,5}%$/;
+// The kernel's own ceiling on pid_max.
+const MAX_TASKS = 4194304;
 
 function fail(message: string): never {
   throw new BuildError(`error: agent.nix: ${message}`);
@@ -70,6 +86,32 @@ function optionalString(raw: Record<string, unknown>, key: string): string | und
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') fail(`hive.${key} must be a string, got ${shown(v)}`);
   return v;
+}
+
+function limitsOf(raw: Record<string, unknown>): HiveLimits {
+  const v = raw.limits;
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v)) fail(`hive.limits must be an attribute set (memoryMax, cpuQuota, tasksMax), got ${shown(v)}`);
+  const limits: HiveLimits = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    if (k === 'memoryMax') {
+      if (typeof x !== 'string' || !MEMORY_SIZE.test(x))
+        fail(`hive.limits.memoryMax must be a systemd size such as "512M" or "2G" (K, M, G, T or none) or "infinity", got ${shown(x)}`);
+      limits.memoryMax = x;
+    } else if (k === 'cpuQuota') {
+      if (typeof x !== 'string' || !CPU_PERCENT.test(x)) fail(`hive.limits.cpuQuota must be a percentage such as "50%" or "200%", got ${shown(x)}`);
+      limits.cpuQuota = x;
+    } else if (k === 'tasksMax') {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_TASKS)
+        fail(`hive.limits.tasksMax must be a whole number from 1 to ${MAX_TASKS}, got ${shown(x)}`);
+      limits.tasksMax = x;
+    } else {
+      // A typo here would silently leave the agent uncapped.
+      fail(`hive.limits.${k} is not a limit hyperhive knows: use memoryMax, cpuQuota or tasksMax`);
+    }
+  }
+  return limits;
 }
 
 /** Shape-checks the evaluated `hive` attrset; a bad value is a failed build naming the attribute. */
@@ -134,5 +176,6 @@ export function validateSettings(raw: unknown): HiveSettings {
     maxTurns,
     appendSystemPrompt,
     budgetUsd,
+    limits: limitsOf(raw),
   };
 }

@@ -184,6 +184,56 @@ describe('hive settings for the agent engine', () => {
   });
 });
 
+describe('hive.limits', () => {
+  it('reads memoryMax, cpuQuota and tasksMax from agent.nix', async () => {
+    const dir = await applied({ 'agent.nix': module('{ limits = { memoryMax = "512M"; cpuQuota = "50%"; tasksMax = 64; }; }') });
+    expect((await readHiveSettings(dir)).limits).toEqual({ memoryMax: '512M', cpuQuota: '50%', tasksMax: 64 });
+  });
+
+  it('is empty when absent or null, and keeps only the limits that are set', () => {
+    expect(validateSettings({}).limits).toEqual({});
+    expect(validateSettings({ limits: null }).limits).toEqual({});
+    expect(validateSettings({ limits: { cpuQuota: '200%', memoryMax: null } }).limits).toEqual({ cpuQuota: '200%' });
+  });
+
+  it.each(['2G', '1024', '64K', '1T', 'infinity'])('accepts the systemd size %s as memoryMax', (size) => {
+    expect(validateSettings({ limits: { memoryMax: size } }).limits.memoryMax).toBe(size);
+  });
+
+  it.each([
+    [{ limits: 'small' }, /^error: agent\.nix: hive\.limits must be an attribute set \(memoryMax, cpuQuota, tasksMax\), got "small"$/],
+    [{ limits: { memoryMax: '512MB' } }, /hive\.limits\.memoryMax must be a systemd size such as "512M" or "2G".*got "512MB"$/],
+    [{ limits: { memoryMax: '0' } }, /hive\.limits\.memoryMax must be a systemd size/],
+    [{ limits: { memoryMax: '-1G' } }, /hive\.limits\.memoryMax must be a systemd size/],
+    [{ limits: { memoryMax: 512 } }, /hive\.limits\.memoryMax must be a systemd size.*got 512$/],
+    [{ limits: { memoryMax: '512M\nTasksMax=1' } }, /hive\.limits\.memoryMax must be a systemd size/],
+    [{ limits: { cpuQuota: '50' } }, /hive\.limits\.cpuQuota must be a percentage such as "50%" or "200%", got "50"$/],
+    [{ limits: { cpuQuota: '0%' } }, /hive\.limits\.cpuQuota must be a percentage/],
+    [{ limits: { cpuQuota: 0.5 } }, /hive\.limits\.cpuQuota must be a percentage/],
+    [{ limits: { tasksMax: 0 } }, /hive\.limits\.tasksMax must be a whole number from 1 to 4194304, got 0$/],
+    [{ limits: { tasksMax: 1.5 } }, /hive\.limits\.tasksMax must be a whole number/],
+    [{ limits: { tasksMax: '64' } }, /hive\.limits\.tasksMax must be a whole number/],
+    [{ limits: { memoryLimit: '1G' } }, /hive\.limits\.memoryLimit is not a limit hyperhive knows: use memoryMax, cpuQuota or tasksMax$/],
+  ])('fails the build on a bad limit (case %#), one line naming it', (hive, message) => {
+    let err: unknown;
+    try {
+      validateSettings(hive);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as BuildError).message).not.toContain('\n');
+    expect((err as BuildError).message).toMatch(message);
+  });
+
+  it('fails the build when agent.nix itself sets a bad limit', async () => {
+    const dir = await applied({ 'agent.nix': module('{ limits.cpuQuota = "lots"; }') });
+    expect((await buildError(checkBuild(dir))).message).toBe(
+      'error: agent.nix: hive.limits.cpuQuota must be a percentage such as "50%" or "200%", got "lots"',
+    );
+  });
+});
+
 describe('builds see only the proposal', () => {
   const SECRET = 'tok-7f3a9c-not-for-agents';
 

@@ -6,7 +6,7 @@ import { BuildError } from '../errors.js';
 import { buildSandbox, runBuildNix, type BuildSandbox } from './build-sandbox.js';
 import { validateSettings, type HiveSettings } from './hive-settings.js';
 
-export { EMPTY_SETTINGS, PERMISSION_MODES, SETTINGS_ENV_NAME, validateSettings, type HiveSettings, type PermissionMode } from './hive-settings.js';
+export { EMPTY_SETTINGS, PERMISSION_MODES, SETTINGS_ENV_NAME, validateSettings, type HiveLimits, type HiveSettings, type PermissionMode } from './hive-settings.js';
 
 /** How a build runs: sandboxed by default (bwrap when installed); `none` runs nix on the host. */
 export interface BuildOptions {
