@@ -32,6 +32,8 @@ export { setupApplied, readProposedMain, type SetupAppliedOptions } from './appl
 /** Look at one commit of an agent-writable repo in a daemon-owned copy (policy, init diffs). */
 export { withFetchedCommit } from './inspect.js';
 export { AGENT_TEMPLATES, agentFiles } from './templates.js';
+/** What was deployed when, and a rollback as a new commit on main (history only grows). */
+export { deployedIds, latestDeployedTag, previousDeployedTag, treeOf, plantRollbackProposal } from './deploy-history.js';
 /** The approval state machine, kept as tags in the applied repo. */
 export {
   proposalTag,
