@@ -116,6 +116,12 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
     return c.json({ entry, state: harness.state() }, 202);
   });
 
+  // The daemon's deploy gate: claude and every MCP server, checked from here (the agent's sandbox).
+  app.post('/api/health-check', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { timeout_ms?: unknown };
+    const t = typeof body.timeout_ms === 'number' && body.timeout_ms > 0 ? Math.min(body.timeout_ms, 60_000) : 10_000;
+    return c.json(await harness.healthCheck(t));
+  });
   app.post('/api/cancel', async (c) => {
     const cancelled = harness.cancel();
     return c.json({ cancelled, state: harness.state() });

@@ -4,6 +4,7 @@ import type { ChatEntry, HarnessState, HarnessUsageState, InboxItem } from '@hiv
 import { AgentApiClient } from './agent-api.js';
 import { effectivePermissionMode, type ClaudePermissions } from './claude.js';
 import type { HarnessConfig } from './config.js';
+import { runHealthChecks } from './health-check.js';
 import { History } from './history.js';
 import { FrameHub } from './hub.js';
 import { writeMcpConfig } from './mcp-config.js';
@@ -43,7 +44,7 @@ export class Harness {
   readonly #reportModel: () => void;
 
   /** `opts.env` replaces the process env claude gets (tests point it at a scripted API). */
-  constructor(readonly config: HarnessConfig, readonly log: Logger, opts: { env?: NodeJS.ProcessEnv } = {}) {
+  constructor(readonly config: HarnessConfig, readonly log: Logger, private readonly opts: { env?: NodeJS.ProcessEnv } = {}) {
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     this.port = config.port;
     this.models = new ModelStore(config.stateDir, config.defaultModel);
@@ -115,6 +116,12 @@ export class Harness {
   /** Queues an inbox item (operator chat, daemon event, agent message or answer) as one turn. */
   deliver(item: InboxItem): ChatEntry {
     return this.loop.enqueue(item);
+  }
+
+  /** The deploy gate's check, run here in the sandbox with claude's own env: claude answers, each MCP server initializes. */
+  healthCheck(timeoutMs: number) {
+    const env = claudeEnv(this.opts.env ?? process.env);
+    return runHealthChecks({ claudeCommand: this.config.claudeCommand, mcpConfig: this.mcpConfig, env, cwd: this.config.workDir, timeoutMs });
   }
 
   /** Stops the running turn, if any. */
