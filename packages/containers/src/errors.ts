@@ -54,3 +54,11 @@ export class InvalidFlakeRefError extends HiveError {
     super(`invalid flake reference ${JSON.stringify(flakeRef)}: expected <meta flake>#<agent name>`);
   }
 }
+
+/** A network mode the nixos runtime does not know. */
+export class InvalidNetworkModeError extends HiveError {
+  readonly code = 'INVALID_NETWORK_MODE';
+  constructor(readonly mode: string) {
+    super(`unknown nixos network mode ${JSON.stringify(mode)}: use host or private`);
+  }
+}

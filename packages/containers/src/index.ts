@@ -9,13 +9,17 @@ export {
   ContainerToolNotFoundError,
   UnsafeNspawnFlagError,
   InvalidFlakeRefError,
+  InvalidNetworkModeError,
 } from './errors.js';
 /** nspawn bind flags per agent and their host-side sources. */
 export { nspawnBindFlags, ensureBindSources, type BindLayout } from './binds.js';
 /** EXTRA_NSPAWN_FLAGS in a nixos-container conf: idempotent, atomic rewrite that keeps every other line. */
-export { writeNspawnFlags, readNspawnFlags } from './nspawn-conf.js';
+export { writeNspawnFlags, readNspawnFlags, writeConfVars, readConfVar } from './nspawn-conf.js';
 /** The nixos runtime: nixos-container create|update --flake, start/stop/destroy/list/status, journalctl logs, crash polling. */
 export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
+/** How nixos containers are networked (host by default, or a private veth pair each) and where one is reachable. */
+export { NETWORK_MODES, type NetworkMode, type ContainerNetwork } from './nixos/network.js';
+export { nixConfigWithFlakes } from './nixos/tool.js';
 /** The process runtime: each harness a supervised child, under bwrap with nspawn's bind layout when installed. */
 export { ProcessRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
 /** The process runtime's build, in a sandbox that sees only the tree: parse every .nix, read and check agent.nix's `hive` settings. */

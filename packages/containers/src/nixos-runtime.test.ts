@@ -8,7 +8,14 @@ import { BuildError, ContainerToolNotFoundError, InvalidFlakeRefError } from './
 import { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
 import { readNspawnFlags } from './nspawn-conf.js';
 import type { CrashInfo, RuntimeAgent } from './runtime.js';
-import { fakeNixosContainerPath, fakeNixosRuntimeOptions, readFakeLog, setFakeContainerStatus } from './testing.js';
+import {
+  fakeNixosContainerPath,
+  fakeNixosRuntimeOptions,
+  readFakeBuilds,
+  readFakeContainer,
+  readFakeLog,
+  setFakeContainerStatus,
+} from './testing.js';
 
 const runtimes: NixosRuntime[] = [];
 afterEach(async () => {
@@ -22,7 +29,9 @@ function setup(extra: Partial<NixosRuntimeOptions> = {}) {
   const runtime = new NixosRuntime({ ...fake, stateRoot, pollIntervalMs: 0, ...extra, env: { ...fake.env, ...extra.env } });
   runtimes.push(runtime);
   const calls = (o?: { ignore?: string[] }) => readFakeLog(fake.env.FAKE_NIXOS_CONTAINER_LOG, o);
-  return { dir, stateRoot, runtime, env: fake.env, confDir: fake.confDir, calls };
+  const container = (c: string) => readFakeContainer(fake.env.FAKE_NIXOS_CONTAINER_STATE, c);
+  const builds = () => readFakeBuilds(fake.env.FAKE_NIXOS_CONTAINER_BUILD_LOG);
+  return { dir, stateRoot, runtime, env: fake.env, confDir: fake.confDir, calls, container, builds };
 }
 
 function agent(stateRoot: string, name: string, isManager = false): RuntimeAgent {
@@ -69,7 +78,7 @@ describe('NixosRuntime lifecycle', () => {
     ];
     expect(await readNspawnFlags(file)).toEqual(expected);
     const afterCreate = readFileSync(file, 'utf8');
-    expect(afterCreate.split('\n').slice(0, 6)).toEqual(['PRIVATE_NETWORK=0', 'HOST_ADDRESS=', 'LOCAL_ADDRESS=', 'HOST_BRIDGE=', 'HOST_PORT=', 'AUTO_START=0']);
+    expect(afterCreate.split('\n').slice(0, 7)).toEqual(['PRIVATE_NETWORK=0', 'HOST_ADDRESS=', 'LOCAL_ADDRESS=', 'HOST_BRIDGE=', 'HOST_PORT=', 'AUTO_START=0', `FLAKE=${stateRoot}/meta`]);
     await runtime.update(m);
     await runtime.update(m);
     expect(readFileSync(file, 'utf8')).toBe(afterCreate);
@@ -121,7 +130,8 @@ describe('NixosRuntime build failures', () => {
     const b = err as BuildError;
     expect([b.code, b.agent]).toEqual(['BUILD_FAILED', 'coder']);
     expect(b.message).toBe("error: attribute 'hive' missing");
-    expect(b.stderr).toBe(stderr.trimEnd());
+    // nix's text, then the line nixos-container.pl dies with.
+    expect(b.stderr).toBe(`${stderr}${fakeNixosContainerPath}: failed to build container from flake '${stateRoot}/meta'`);
     expect(calls().map((a) => a[0])).toEqual(['create', 'update']);
   });
 
@@ -133,10 +143,127 @@ describe('NixosRuntime build failures', () => {
     expect(err.stderr).toMatch(/show-trace/);
   });
 
+  it('removes the conf a failed create leaves behind, so the retry creates the container', async () => {
+    const { stateRoot, runtime, calls, confDir } = setup({ env: { FAKE_NIXOS_CONTAINER_FAIL: 'create', FAKE_NIXOS_CONTAINER_FAIL_TIMES: '1' } });
+    const c = agent(stateRoot, 'coder');
+    await expect(runtime.create(c)).rejects.toThrow(BuildError);
+    expect(existsSync(path.join(confDir, 'h-coder.conf'))).toBe(false);
+    expect(await runtime.status('coder')).toBe('absent');
+    await runtime.create(c);
+    await runtime.start(c);
+    expect(await runtime.status('coder')).toBe('running');
+    expect(calls({ ignore: ['status'] }).map((a) => a.slice(0, 2))).toEqual([
+      ['create', 'h-coder'],
+      ['destroy', 'h-coder'],
+      ['create', 'h-coder'],
+      ['start', 'h-coder'],
+    ]);
+  });
+
+  it('leaves an existing container alone when create fails because it already exists', async () => {
+    const { stateRoot, runtime, calls, confDir } = setup();
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    const err = (await runtime.create(c).catch((e: unknown) => e)) as BuildError;
+    expect(err.message).toMatch(/container ‘h-coder’ already exists/);
+    expect(calls().map((a) => a[0])).toEqual(['create', 'create']);
+    expect(existsSync(path.join(confDir, 'h-coder.conf'))).toBe(true);
+  });
+
   it('says which tool is missing when the binary is not installed', async () => {
     const { runtime } = setup({ nixosContainerBin: '/nonexistent/nixos-container' });
     await expect(runtime.list()).rejects.toThrow(ContainerToolNotFoundError);
     await expect(runtime.list()).rejects.toThrow(/\/nonexistent\/nixos-container not found/);
+  });
+});
+
+describe('NixosRuntime networking', () => {
+  it('puts containers on the host network by default: PRIVATE_NETWORK=0, no addresses, no veth at start', async () => {
+    const { stateRoot, runtime, confDir, container } = setup();
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    const text = readFileSync(path.join(confDir, 'h-coder.conf'), 'utf8');
+    expect(text).toMatch(/^PRIVATE_NETWORK=0\nHOST_ADDRESS=\nLOCAL_ADDRESS=\n/);
+    expect(await runtime.addresses('coder')).toEqual({ privateNetwork: false, hostAddress: null, localAddress: null });
+    await runtime.start(c);
+    expect(container('h-coder')!.nspawn).toEqual([`--bind=${stateRoot}/state/coder:/state`]);
+  });
+
+  it('keeps the private veth pair nixos-container allocated when network is private, one pair per container', async () => {
+    const { stateRoot, runtime, container } = setup({ network: 'private' });
+    const m = agent(stateRoot, 'hm1nd', true);
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(m);
+    await runtime.create(c);
+    expect(await runtime.addresses('hm1nd')).toEqual({ privateNetwork: true, hostAddress: '10.233.1.1', localAddress: '10.233.1.2' });
+    expect(await runtime.addresses('coder')).toEqual({ privateNetwork: true, hostAddress: '10.233.2.1', localAddress: '10.233.2.2' });
+    await runtime.update(c);
+    await runtime.start(c);
+    expect(container('h-coder')!.nspawn).toEqual(['--private-network', '--network-veth', `--bind=${stateRoot}/state/coder:/state`]);
+    expect(await runtime.addresses('atlas')).toBeNull();
+  });
+
+  it('moves a container created on a private network to the host network at its next start, not at a reload', async () => {
+    const { stateRoot, runtime, container, env } = setup();
+    const c = agent(stateRoot, 'coder');
+    // A container the tool created as it does by itself (private), before this runtime took it over.
+    await execa(fakeNixosContainerPath, ['create', 'h-coder', '--flake', c.flakeRef], { env: { ...env, NIX_CONFIG: 'experimental-features = nix-command flakes' } });
+    await runtime.start(c);
+    expect(container('h-coder')!.nspawn).toEqual(['--private-network', '--network-veth']);
+    const lines: string[] = [];
+    const r2 = new NixosRuntime({ ...fakeNixosRuntimeOptions(path.dirname(stateRoot)), stateRoot, pollIntervalMs: 0, log: (l) => lines.push(l) });
+    runtimes.push(r2);
+    await r2.update(c);
+    expect(lines).toEqual(['h-coder.conf changed: the new network and binds apply at its next start']);
+    expect(container('h-coder')).toMatchObject({ reloads: 1, nspawn: ['--private-network', '--network-veth'] });
+    await r2.stop('coder');
+    await r2.start(c);
+    expect(container('h-coder')!.nspawn).toEqual([`--bind=${stateRoot}/state/coder:/state`]);
+  });
+
+  it('refuses an unknown network mode', () => {
+    expect(() => setup({ network: 'bridge' as 'host' })).toThrow(/unknown nixos network mode "bridge": use host or private/);
+  });
+});
+
+describe('NixosRuntime builds', () => {
+  it('enables flakes for the build nixos-container runs, keeping the NIX_CONFIG it was given', async () => {
+    const { stateRoot, runtime, builds } = setup({ env: { NIX_CONFIG: 'max-jobs = 2' } });
+    await runtime.create(agent(stateRoot, 'coder'));
+    expect(builds()).toEqual([
+      {
+        cwd: expect.any(String),
+        nixConfig: 'max-jobs = 2\nextra-experimental-features = nix-command flakes',
+        argv: ['nix', 'build', '-o', '.tmp', '--', `${stateRoot}/meta#nixosConfigurations."coder".config.system.build.toplevel`],
+      },
+    ]);
+  });
+
+  it('gives every call its own working dir, so two concurrent builds never share the .tmp out-link', async () => {
+    const { stateRoot, runtime, builds, container } = setup({ env: { FAKE_NIXOS_CONTAINER_BUILD_SECONDS: '0.5' } });
+    const a = agent(stateRoot, 'coder');
+    const b = agent(stateRoot, 'atlas');
+    await Promise.all([runtime.create(a), runtime.create(b)]);
+    await Promise.all([runtime.update(a), runtime.update(b)]);
+    expect(container('h-coder')!.system).toMatch(/-nixos-system-coder$/);
+    expect(container('h-atlas')!.system).toMatch(/-nixos-system-atlas$/);
+    const cwds = builds().map((x) => x.cwd);
+    expect(new Set(cwds).size).toBe(4);
+    for (const cwd of cwds) {
+      expect(cwd).not.toBe('/');
+      expect(existsSync(cwd)).toBe(false); // removed after the call
+    }
+  });
+
+  it('reloads a running container on update', async () => {
+    const { stateRoot, runtime, container } = setup();
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    await runtime.update(c);
+    expect(container('h-coder')!.reloads).toBe(0);
+    await runtime.start(c);
+    await runtime.update(c);
+    expect(container('h-coder')).toMatchObject({ status: 'up', reloads: 1 });
   });
 });
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { containerName, validateAgentName } from '@hive/core';
-import { execa } from 'execa';
 import { ensureBindSources, nspawnBindFlags } from './binds.js';
 import { CrashWatch } from './crash-watch.js';
-import { BuildError, ContainerCommandError, ContainerToolNotFoundError, InvalidFlakeRefError } from './errors.js';
+import { BuildError, ContainerCommandError, InvalidFlakeRefError, InvalidNetworkModeError } from './errors.js';
+import { applyNetworkMode, NETWORK_MODES, readContainerNetwork, type ContainerNetwork, type NetworkMode } from './nixos/network.js';
+import { runTool, type Ran } from './nixos/tool.js';
 import { writeNspawnFlags } from './nspawn-conf.js';
 import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from './runtime.js';
 
@@ -13,19 +14,21 @@ export interface NixosRuntimeOptions {
   nixosContainerBin?: string;
   systemctlBin?: string;
   journalctlBin?: string;
-  /** Where nixos-container keeps `<container>.conf` (NixOS ≥ 22.05: /etc/nixos-containers). */
+  /**
+   * Where the host's nixos-container keeps `<container>.conf`: /etc/nixos-containers, or /etc/containers on
+   * hosts with system.stateVersion < 22.05 (host.nix passes the host's own as HIVE_NIXOS_CONF_DIR).
+   */
   confDir?: string;
+  /** `host` (default: the seed's 127.0.0.1 port scheme) or `private` (veth pair per container); see nixos/network.ts. */
+  network?: NetworkMode;
+  /** Parent of the private working dir each tool call gets (default: the OS temp dir). */
+  workDir?: string;
   /** How often started containers are polled for crashes; 0 turns crash detection off. */
   pollIntervalMs?: number;
   /** Extra environment for every tool call (tests point the fakes at their temp dirs with it). */
   env?: Record<string, string>;
   /** Where background problems (a failing crash poll) are reported. */
   log?: (line: string) => void;
-}
-
-interface Ran {
-  stdout: string;
-  stderr: string;
 }
 
 /** Runs agents as nixos-containers built from the meta flake; bind flags go in each container's conf. */
@@ -35,6 +38,7 @@ export class NixosRuntime implements ContainerRuntime {
   private readonly systemctl: string;
   private readonly journalctl: string;
   private readonly confDir: string;
+  readonly network: NetworkMode;
   private readonly listeners: ((name: string, info: CrashInfo) => void)[] = [];
   private readonly crashed = new Set<string>();
   private readonly watch: CrashWatch;
@@ -44,6 +48,8 @@ export class NixosRuntime implements ContainerRuntime {
     this.systemctl = o.systemctlBin ?? 'systemctl';
     this.journalctl = o.journalctlBin ?? 'journalctl';
     this.confDir = o.confDir ?? '/etc/nixos-containers';
+    this.network = o.network ?? 'host';
+    if (!NETWORK_MODES.includes(this.network)) throw new InvalidNetworkModeError(String(this.network));
     this.watch = new CrashWatch({
       intervalMs: o.pollIntervalMs ?? 3000,
       poll: () => this.pollStatuses(),
@@ -57,18 +63,31 @@ export class NixosRuntime implements ContainerRuntime {
     return path.join(this.confDir, `${containerName(name)}.conf`);
   }
 
+  /** Where an agent's container is reachable (its conf's network lines); null when it has no conf. */
+  addresses(name: string): Promise<ContainerNetwork | null> {
+    return readContainerNetwork(this.confFile(validateAgentName(name)));
+  }
+
   async create(agent: RuntimeAgent): Promise<void> {
     const { flags, flakeRef } = this.prepare(agent);
     await ensureBindSources(this.layout(agent));
-    // create refuses an existing conf, so the flags can only be written after it.
-    await this.build('create', agent.name, flakeRef);
-    await writeNspawnFlags({ confFile: this.confFile(agent.name), flags });
+    try {
+      await this.build('create', agent.name, flakeRef);
+    } catch (e) {
+      // nixos-container writes the conf before it builds and dies without removing it, so every
+      // retry would say "already exists"; a conf that was there before this call is not ours to remove.
+      if (e instanceof BuildError && !/already exists/.test(e.stderr)) await this.discardFailedCreate(agent.name);
+      throw e;
+    }
+    // create refuses an existing conf, so network and flags can only be written after it; both apply at start.
+    await this.writeConf(agent.name, flags);
   }
 
   async update(agent: RuntimeAgent): Promise<void> {
     const { flags, flakeRef } = this.prepare(agent);
     await ensureBindSources(this.layout(agent));
-    await writeNspawnFlags({ confFile: this.confFile(agent.name), flags });
+    // A running container is only reloaded (switch-to-configuration): a changed conf waits for its next start.
+    if (await this.writeConf(agent.name, flags)) this.o.log?.(`${containerName(agent.name)}.conf changed: the new network and binds apply at its next start`);
     await this.build('update', agent.name, flakeRef);
   }
 
@@ -153,6 +172,22 @@ export class NixosRuntime implements ContainerRuntime {
     return { flags: nspawnBindFlags(this.layout(agent)), flakeRef: ref };
   }
 
+  /** Network lines first, then the binds; true when either changed the file. */
+  private async writeConf(name: string, flags: string[]): Promise<boolean> {
+    const confFile = this.confFile(name);
+    const net = await applyNetworkMode(confFile, this.network);
+    const binds = await writeNspawnFlags({ confFile, flags });
+    return net.changed || binds.changed;
+  }
+
+  private async discardFailedCreate(name: string): Promise<void> {
+    try {
+      await this.run(this.bin, ['destroy', containerName(name)], { allowMissing: true });
+    } catch (e) {
+      this.o.log?.(`could not remove the half-created ${containerName(name)}: ${e instanceof Error ? e.message : String(e)} — run nixos-container destroy ${containerName(name)}`);
+    }
+  }
+
   private async build(action: 'create' | 'update', name: string, flakeRef: string): Promise<void> {
     try {
       await this.run(this.bin, [action, containerName(name), '--flake', flakeRef]);
@@ -202,16 +237,10 @@ export class NixosRuntime implements ContainerRuntime {
     }
   }
 
-  /** One tool call; null when allowMissing and the tool says the container does not exist. */
+  /** One tool call in its own working dir; null when allowMissing and the tool says the container does not exist. */
   private async run(bin: string, args: string[], opts: { allowMissing: boolean }): Promise<Ran | null>;
   private async run(bin: string, args: string[]): Promise<Ran>;
   private async run(bin: string, args: string[], opts: { allowMissing?: boolean } = {}): Promise<Ran | null> {
-    const r = await execa(bin, args, { cwd: '/', env: this.o.env, stdin: 'ignore', reject: false });
-    if ((r as { code?: string }).code === 'ENOENT') throw new ContainerToolNotFoundError(bin, { cause: r });
-    const stdout = String(r.stdout ?? '');
-    const stderr = String(r.stderr ?? '');
-    if (!r.failed) return { stdout, stderr };
-    if (opts.allowMissing && /does not exist/.test(stderr)) return null;
-    throw new ContainerCommandError([bin, ...args], stderr || (r.message ?? `exit code ${r.exitCode}`));
+    return runTool(bin, args, { env: this.o.env, allowMissing: opts.allowMissing, workDir: this.o.workDir });
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { tempDir } from '@hive/testkit';
 import { describe, expect, it } from 'vitest';
 import { UnsafeNspawnFlagError } from './errors.js';
-import { readNspawnFlags, writeNspawnFlags } from './nspawn-conf.js';
+import { readConfVar, readNspawnFlags, writeConfVars, writeNspawnFlags } from './nspawn-conf.js';
 
 const MANAGER = [
   '--bind=/srv/hive/agents:/agents',
@@ -112,5 +112,27 @@ describe('readNspawnFlags', () => {
 
   it('takes the last assignment when the key repeats', async () => {
     expect(await readNspawnFlags(conf('EXTRA_NSPAWN_FLAGS="--a"\nEXTRA_NSPAWN_FLAGS="--b"\n'))).toEqual(['--b']);
+  });
+});
+
+describe('writeConfVars / readConfVar', () => {
+  const CREATED = ['PRIVATE_NETWORK=1', 'HOST_ADDRESS=10.233.4.1', 'LOCAL_ADDRESS=10.233.4.2', 'HOST_BRIDGE=', 'HOST_PORT=', 'AUTO_START=0', 'FLAKE=/m', ''].join('\n');
+
+  it('rewrites the network lines nixos-container create wrote in place, keeping the rest, idempotently', async () => {
+    const file = conf(CREATED);
+    const vars = { PRIVATE_NETWORK: '0', HOST_ADDRESS: '', LOCAL_ADDRESS: '' };
+    expect(await writeConfVars({ confFile: file, vars })).toEqual({ changed: true });
+    expect(readFileSync(file, 'utf8')).toBe(['PRIVATE_NETWORK=0', 'HOST_ADDRESS=', 'LOCAL_ADDRESS=', 'HOST_BRIDGE=', 'HOST_PORT=', 'AUTO_START=0', 'FLAKE=/m', ''].join('\n'));
+    expect(await writeConfVars({ confFile: file, vars })).toEqual({ changed: false });
+    expect(await readConfVar(file, 'PRIVATE_NETWORK')).toBe('0');
+    expect(await readConfVar(file, 'HOST_ADDRESS')).toBe('');
+    expect(await readConfVar(file, 'MISSING')).toBeNull();
+  });
+
+  it('refuses a key or value the EnvironmentFile could misread, writing nothing', async () => {
+    const file = conf(CREATED);
+    await expect(writeConfVars({ confFile: file, vars: { 'A B': '1' } })).rejects.toThrow(UnsafeNspawnFlagError);
+    await expect(writeConfVars({ confFile: file, vars: { HOST_ADDRESS: '1 2' } })).rejects.toThrow(UnsafeNspawnFlagError);
+    expect(readFileSync(file, 'utf8')).toBe(CREATED);
   });
 });

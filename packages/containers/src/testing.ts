@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const bin = (name: string) => fileURLToPath(new URL(`../test-bin/${name}`, import.meta.url));
 
-/** Fake `nixos-container`: FAKE_NIXOS_CONTAINER_LOG / _STATE / _CONF_DIR / _FAIL / _STDERR (see the script's header). */
+/**
+ * Fake `nixos-container`, rebuilt from nixpkgs' nixos-container.pl: the conf `create` writes (PRIVATE_NETWORK=1,
+ * 10.233.N.1/.2), the name rules, the `nix build` it runs (logged), reload on `update`, nspawn flags fixed at start.
+ * Env: FAKE_NIXOS_CONTAINER_LOG / _STATE / _CONF_DIR / _BUILD_LOG / _BUILD_SECONDS / _FAIL / _FAIL_TIMES / _STDERR, FAKE_NIX_CONF.
+ */
 export const fakeNixosContainerPath = bin('fake-nixos-container');
 /** Fake `journalctl -M <machine> -n <lines>`: the journal the fake nixos-container keeps; logs to FAKE_JOURNALCTL_LOG. */
 export const fakeJournalctlPath = bin('fake-journalctl');
@@ -40,12 +44,64 @@ export function setFakeContainerStatus(o: { stateDir: string; container: string;
   writeFileSync(file, JSON.stringify({ ...s, status: o.status, exitCode: o.exitCode ?? null }) + '\n');
 }
 
-/** Env for the fakes, all rooted in one dir: state, conf dir and the three call logs. */
+/** One `nix build` the fake nixos-container ran: its cwd (the out-link is `<cwd>/.tmp`), NIX_CONFIG and argv. */
+export interface FakeBuild {
+  cwd: string;
+  nixConfig: string;
+  argv: string[];
+}
+
+/** Every build the fake ran, oldest first. */
+export function readFakeBuilds(logFile: string): FakeBuild[] {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as FakeBuild);
+}
+
+/** What the fake knows of one container: null when it has none. */
+export interface FakeContainer {
+  status: 'up' | 'down';
+  /** The system profile it runs (the build's out-link target). */
+  system: string | null;
+  /** The nspawn flags its running unit got at its last start (network flags + EXTRA_NSPAWN_FLAGS), or null. */
+  nspawn: string[] | null;
+  /** How often `update` reloaded it while running. */
+  reloads: number;
+}
+
+export function readFakeContainer(stateDir: string, container: string): FakeContainer | null {
+  const read = (ext: string) => {
+    try {
+      return readFileSync(path.join(stateDir, `${container}.${ext}`), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const json = read('json');
+  if (json === null) return null;
+  const nspawn = read('nspawn');
+  return {
+    status: (JSON.parse(json) as { status: 'up' | 'down' }).status,
+    system: read('system')?.trim() || null,
+    nspawn: nspawn === null ? null : nspawn.trim().split(/\s+/).filter(Boolean),
+    reloads: (read('reloads') ?? '').split('\n').filter(Boolean).length,
+  };
+}
+
+/** Env for the fakes, all rooted in one dir: state, conf dir and the call and build logs. */
 export function fakeNixosEnv(dir: string) {
   const env = {
     FAKE_NIXOS_CONTAINER_STATE: path.join(dir, 'fake-state'),
     FAKE_NIXOS_CONTAINER_LOG: path.join(dir, 'nixos-container.log'),
     FAKE_NIXOS_CONTAINER_CONF_DIR: path.join(dir, 'nixos-containers'),
+    FAKE_NIXOS_CONTAINER_BUILD_LOG: path.join(dir, 'nix-build.log'),
     FAKE_JOURNALCTL_LOG: path.join(dir, 'journalctl.log'),
     FAKE_SYSTEMCTL_LOG: path.join(dir, 'systemctl.log'),
   };
