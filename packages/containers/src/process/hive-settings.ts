@@ -19,6 +19,8 @@ export interface HiveSettings {
   budgetUsd: number | null;
   /** Resource caps for the agent's service; absent ones are not capped. */
   limits: HiveLimits;
+  /** Seconds the agent has to pass its health check after a deploy (0: no gate); null: the daemon's default. */
+  healthTimeout: number | null;
 }
 
 /** systemd resource caps: `MemoryMax=`, `CPUQuota=`, `TasksMax=`. */
@@ -42,6 +44,7 @@ export const EMPTY_SETTINGS: HiveSettings = Object.freeze({
   appendSystemPrompt: null,
   budgetUsd: null,
   limits: Object.freeze({}),
+  healthTimeout: null,
 }) as HiveSettings;
 
 /** Names a config may set in the harness env; `HIVE_*` stays the runtime's. */
@@ -117,7 +120,7 @@ function limitsOf(raw: Record<string, unknown>): HiveLimits {
 /** Shape-checks the evaluated `hive` attrset; a bad value is a failed build naming the attribute. */
 export function validateSettings(raw: unknown): HiveSettings {
   if (!isPlainObject(raw)) fail(`hive must be an attribute set, got ${JSON.stringify(raw)}`);
-  // Other keys (healthTimeout, claudePackage, …) belong to the NixOS side and are not ours to judge.
+  // Other keys (claudePackage, …) belong to the NixOS side and are not ours to judge.
 
   const model = optionalString(raw, 'model') ?? null;
   if (model !== null && (model.length > 100 || !MODEL_NAME.test(model)))
@@ -166,6 +169,13 @@ export function validateSettings(raw: unknown): HiveSettings {
     budgetUsd = raw.budgetUsd;
   }
 
+  let healthTimeout: number | null = null;
+  if (raw.healthTimeout !== undefined && raw.healthTimeout !== null) {
+    if (typeof raw.healthTimeout !== 'number' || !Number.isFinite(raw.healthTimeout) || raw.healthTimeout < 0 || raw.healthTimeout > 600)
+      fail(`hive.healthTimeout must be a number of seconds from 0 (no health gate) to 600, got ${shown(raw.healthTimeout)}`);
+    healthTimeout = raw.healthTimeout;
+  }
+
   return {
     model,
     env,
@@ -177,5 +187,6 @@ export function validateSettings(raw: unknown): HiveSettings {
     appendSystemPrompt,
     budgetUsd,
     limits: limitsOf(raw),
+    healthTimeout,
   };
 }

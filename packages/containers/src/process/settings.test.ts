@@ -340,3 +340,15 @@ describe('builds see only the proposal', () => {
     expect(r.stdout).toContain('netdevs=lo ');
   });
 });
+
+describe('hive.healthTimeout', () => {
+  it('is the seconds the deploy gate waits, 0 turning the gate off, null when unset', () => {
+    expect(validateSettings({ healthTimeout: 5 }).healthTimeout).toBe(5);
+    expect(validateSettings({ healthTimeout: 0 }).healthTimeout).toBe(0);
+    expect(validateSettings({}).healthTimeout).toBeNull();
+  });
+
+  it.each([[-1], [601], ['30s']])('refuses %j with a line naming hive.healthTimeout', (v) => {
+    expect(() => validateSettings({ healthTimeout: v })).toThrow(/hive\.healthTimeout must be a number of seconds from 0 \(no health gate\) to 600/);
+  });
+});
