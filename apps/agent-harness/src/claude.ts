@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { firstErrorLine } from '@hive/core';
 import { parseStreamLine, type ApiFailure, type ResultEvent, type StreamEvent } from './stream-json.js';
 
@@ -99,6 +98,8 @@ export function apiErrorLine(e: ApiFailure, baseUrl: string): string {
 /** Runs one claude turn, streaming its text and tool calls through the callbacks; never throws for claude's failures. */
 export async function runClaude(opts: ClaudeRunOptions): Promise<ClaudeOutcome> {
   const [file, ...prefix] = opts.command;
+  // Loaded at the first turn, not at start: an idle harness never pays for execa (density, issue 15).
+  const { execa } = await import('execa');
   const sub = execa(file!, [...prefix, ...claudeArgs(opts)], {
     cwd: opts.cwd,
     env: opts.env,

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ChatEntry, HarnessState, HarnessUsageState, InboxItem } from '@hive/protocol';
+import type { ChatEntry, HarnessFrame, HarnessState, HarnessUsageState, InboxItem } from '@hive/protocol';
 import { AgentApiClient } from './agent-api.js';
 import { effectivePermissionMode, type ClaudePermissions } from './claude.js';
 import type { HarnessConfig } from './config.js';
 import { runHealthChecks } from './health-check.js';
 import { History } from './history.js';
-import { FrameHub } from './hub.js';
+import type { FrameHub } from './hub.js';
 import { writeMcpConfig } from './mcp-config.js';
 import { ModelStore } from './model.js';
 import { SessionStore } from './session.js';
@@ -30,6 +32,41 @@ function permissionsOf(config: HarnessConfig, log: Logger): ClaudePermissions {
   return { permissionMode: mode, allowedTools: config.allowedTools, disallowedTools: config.disallowedTools, maxTurns: config.maxTurns };
 }
 
+/**
+ * The page sockets, with `ws` loaded when the first page connects: most agents sit idle with no
+ * page open, and an idle harness should not carry a WebSocket server (density, issue 15).
+ */
+export class PageSockets {
+  #hub: FrameHub | null = null;
+  constructor(private readonly hello: () => HarnessFrame[]) {}
+
+  /** Takes over `/api/ws` upgrades on `server` (FrameHub's checks), loading the hub on the first one. */
+  attach(server: Server, bind: string, keySha256: string | null): void {
+    const waiting: [IncomingMessage, Duplex, Buffer][] = [];
+    // Node destroys an upgrade nobody listens for, so this stays on until the hub has taken over.
+    const boot = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      waiting.push([req, socket, head]);
+      if (waiting.length > 1) return;
+      void import('./hub.js').then(({ FrameHub }) => {
+        this.#hub = new FrameHub(this.hello);
+        server.off('upgrade', boot);
+        this.#hub.attach(server, bind, keySha256);
+        for (const args of waiting.splice(0)) server.emit('upgrade', ...args);
+      });
+    };
+    server.on('upgrade', boot);
+  }
+
+  /** Sends one frame to every open page (none before the first connects). */
+  broadcast(frame: HarnessFrame): void {
+    this.#hub?.broadcast(frame);
+  }
+
+  close(): void {
+    this.#hub?.close();
+  }
+}
+
 /** One agent's harness: model store, chat history, claude session, turn loop and page sockets, wired together. */
 export class Harness {
   readonly models: ModelStore;
@@ -37,7 +74,7 @@ export class Harness {
   readonly session: SessionStore;
   readonly usage: UsageLog;
   readonly loop: TurnLoop;
-  readonly hub: FrameHub;
+  readonly hub: PageSockets;
   readonly mcpConfig: string;
   /** The port actually bound (differs from config when it was 0). */
   port: number;
@@ -63,7 +100,7 @@ export class Harness {
       isManager: config.isManager,
       extra: config.mcpServers,
     });
-    this.hub = new FrameHub(() => [{ kind: 'state', state: this.state() }]);
+    this.hub = new PageSockets(() => [{ kind: 'state', state: this.state() }]);
     this.loop = new TurnLoop({
       history: this.history,
       models: this.models,
