@@ -3,8 +3,9 @@
 # The meta flake's mkAgent imports this module together with the agent's own
 # `nixosModules.default` (its agent.nix) and a wrapper module that sets the
 # identity options below (hive.name, hive.port, hive.label, hive.dashboardPort,
-# hive.isManager) and `programs.git.config.user`. An agent's agent.nix sets the
-# knobs meant for it: hive.model, hive.env, hive.mcpServers, packages.
+# hive.isManager, hive.managerName, hive.privateNetwork) and
+# `programs.git.config.user`. An agent's agent.nix sets the knobs meant for it:
+# hive.model, hive.env, hive.mcpServers, hive.limits, packages.
 { config, lib, pkgs, ... }:
 
 let
@@ -15,6 +16,12 @@ let
   # spawn; it must not land in the Nix store, so it is read at start.
   startHarness = pkgs.writeShellScript "hive-harness-start" ''
     set -eu
+    ${lib.optionalString (cfg.privateNetwork && cfg.daemonUrl == "") ''
+      # On its own veth pair the daemon is the host side, which container-init made the default route.
+      gateway="$(${pkgs.iproute2}/bin/ip -4 route show default | ${pkgs.gawk}/bin/awk '{ print $3; exit }')"
+      HIVE_DAEMON_URL="http://$gateway:${toString cfg.dashboardPort}"
+      export HIVE_DAEMON_URL
+    ''}
     token_file=${lib.escapeShellArg "${cfg.stateDir}/token"}
     if [ -r "$token_file" ]; then
       HIVE_TOKEN="$(< "$token_file")"
@@ -67,11 +74,49 @@ in
       description = "Name of the swarm's manager, for the tools that address it. Set by mkAgent.";
     };
 
+    privateNetwork = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Whether the container has its own veth pair (the host's `services.hyperhive.network = "private"`).
+        Set by mkAgent. The harness then listens on all of the container's addresses (the daemon reaches it
+        at LOCAL_ADDRESS) and finds the daemon at its default gateway (HOST_ADDRESS).
+      '';
+    };
+
     daemonUrl = mkOption {
       type = types.str;
-      default = "http://127.0.0.1:${toString cfg.dashboardPort}";
-      defaultText = lib.literalExpression ''"http://127.0.0.1:''${toString config.hive.dashboardPort}"'';
-      description = "Where the harness reaches the daemon; containers share the host's network.";
+      default = if cfg.privateNetwork then "" else "http://127.0.0.1:${toString cfg.dashboardPort}";
+      defaultText = lib.literalExpression ''if config.hive.privateNetwork then "" else "http://127.0.0.1:''${toString config.hive.dashboardPort}"'';
+      description = "Where the harness reaches the daemon: loopback on the host network; empty means the default gateway at start (private network).";
+    };
+
+    limits = {
+      memoryMax = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "2G";
+        description = "systemd `MemoryMax=` of the agent's container unit (`container@h-<name>` on the host); null: no limit.";
+      };
+      cpuQuota = mkOption {
+        type = types.nullOr (types.strMatching "[0-9]+%");
+        default = null;
+        example = "50%";
+        description = "systemd `CPUQuota=` of the agent's container unit (100% is one core); null: no limit.";
+      };
+      tasksMax = mkOption {
+        type = types.nullOr types.ints.positive;
+        default = null;
+        example = 512;
+        description = "systemd `TasksMax=` of the agent's container unit; null: the host's default.";
+      };
+    };
+
+    containerUnit = mkOption {
+      type = types.attrsOf types.anything;
+      readOnly = true;
+      internal = true;
+      description = "What the host sets on this agent's container unit, from hive.limits; the nixos runtime applies it after each build.";
     };
 
     stateDir = mkOption {
@@ -127,9 +172,23 @@ in
 
   config = {
     boot.isContainer = true;
+    # As declarative containers do (nixos-containers.nix): nspawn's own mounts instead of the VM ones.
+    boot.isNspawnContainer = true;
     networking.hostName = mkDefault "h-${cfg.name}";
-    # Host networking is shared (privateNetwork = false): nothing to configure.
     networking.useDHCP = mkDefault false;
+    # On the host network the host's firewall is the one that counts (the container cannot change it);
+    # on its own veth pair only the harness port is open, for the daemon.
+    networking.firewall.enable = mkDefault cfg.privateNetwork;
+    networking.firewall.allowedTCPPorts = lib.mkIf cfg.privateNetwork [ cfg.port ];
+
+    hive.containerUnit = {
+      name = "container@h-${cfg.name}";
+      serviceConfig = lib.filterAttrs (_: v: v != null) {
+        MemoryMax = cfg.limits.memoryMax;
+        CPUQuota = cfg.limits.cpuQuota;
+        TasksMax = cfg.limits.tasksMax;
+      };
+    };
     system.stateVersion = mkDefault "25.05";
     nix.settings.experimental-features = mkDefault [ "nix-command" "flakes" ];
 
@@ -163,14 +222,14 @@ in
         HIVE_LABEL = cfg.label;
         HIVE_PORT = toString cfg.port;
         HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
-        HIVE_DAEMON_URL = cfg.daemonUrl;
+        HIVE_BIND = if cfg.privateNetwork then "0.0.0.0" else "127.0.0.1";
         HIVE_IS_MANAGER = if cfg.isManager then "1" else "0";
         HIVE_MANAGER_NAME = cfg.managerName;
         HIVE_STATE = cfg.stateDir;
         HIVE_MODEL = cfg.model;
         HIVE_CLAUDE_CMD = cfg.claudeCommand;
         HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
-      };
+      } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; };
       # The harness retries its own bind; systemd keeps restarting it after that.
       startLimitIntervalSec = 0;
       serviceConfig = {

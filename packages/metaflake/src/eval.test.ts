@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNix } from '@hive/core';
-import { lockUpdateForRebuild, syncAgents } from './index.js';
+import { DEFAULT_SYSTEM, agentsForMeta, hostSystem, lockUpdateForRebuild, syncAgents } from './index.js';
 import { evalHive } from './test-support/eval-hive.js';
 import { seedAppliedAgent } from './testing.js';
 import { makeHive, type Hive } from './test-support/fixture.js';
@@ -80,5 +80,53 @@ describe('the rendered meta flake evaluates with real nix (stub nixpkgs)', () =>
     await expect(evalHive(h.o.metaDir, 'coder')).rejects.toThrow(/option `hive\.model' is not of type `string'/);
     // The other agents still evaluate.
     expect((await evalHive(h.o.metaDir, 'iris')).model).toBe('haiku');
+  });
+});
+
+describe('what the host decides reaches each configuration (real nix, stub nixpkgs)', () => {
+  const HOST = `cs: builtins.mapAttrs (n: c: {
+    system = c.pkgs.system;
+    managerName = c.config.hive.managerName;
+    harnessManager = c.config.systemd.services.hive-harness.environment.HIVE_MANAGER_NAME;
+    bind = c.config.systemd.services.hive-harness.environment.HIVE_BIND;
+    daemonUrl = c.config.systemd.services.hive-harness.environment.HIVE_DAEMON_URL or null;
+    privateNetwork = c.config.hive.privateNetwork;
+    nspawn = c.config.boot.isNspawnContainer;
+  }) cs`;
+
+  it('a non-default manager name is the harness service\'s hive.managerName, and the system is the host\'s', async () => {
+    const h = await makeHive();
+    await h.agent('boss', 'opus');
+    await h.agent('coder');
+    const o = { ...h.o, managerName: 'boss', system: 'aarch64-linux' };
+    await syncAgents({ ...o, agents: agentsForMeta(['boss', 'coder'], undefined, { managerName: 'boss' }) });
+    const { stdout } = await runNix(['eval', '--json', `${o.metaDir}#nixosConfigurations`, '--apply', HOST], { cwd: o.metaDir });
+    const seen = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
+    for (const n of ['boss', 'coder'])
+      expect(seen[n]).toEqual({
+        system: 'aarch64-linux', managerName: 'boss', harnessManager: 'boss',
+        bind: '127.0.0.1', daemonUrl: 'http://127.0.0.1:7777', privateNetwork: false, nspawn: true,
+      });
+  });
+
+  it('defaults the system to this host\'s and, on a private network, binds the harness wide and leaves the daemon URL to the gateway', async () => {
+    const h = await makeHive();
+    await h.agent('hm1nd');
+    const o = { ...h.o, network: 'private' as const };
+    await syncAgents({ ...o, agents: h.specs('hm1nd') });
+    const { stdout } = await runNix(['eval', '--json', `${o.metaDir}#nixosConfigurations`, '--apply', HOST], { cwd: o.metaDir });
+    expect(JSON.parse(stdout).hm1nd).toEqual({
+      system: hostSystem(), managerName: 'hm1nd', harnessManager: 'hm1nd',
+      bind: '0.0.0.0', daemonUrl: null, privateNetwork: true, nspawn: true,
+    });
+  });
+});
+
+describe('hostSystem', () => {
+  it('names the Nix system of the CPU node runs on', () => {
+    expect(hostSystem('x64', 'linux')).toBe('x86_64-linux');
+    expect(hostSystem('arm64', 'linux')).toBe('aarch64-linux');
+    expect(hostSystem('riscv64', 'linux')).toBe('riscv64-linux');
+    expect(DEFAULT_SYSTEM).toBe(hostSystem());
   });
 });

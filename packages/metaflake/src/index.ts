@@ -2,6 +2,7 @@
 export { renderMetaFlake } from './render.js';
 export { DEFAULT_SYSTEM, agentInput, appliedUrl, type AgentSpec, type MetaOptions, type RenderOptions } from './options.js';
 export { agentsForMeta } from './agents.js';
+export { hostSystem } from './system.js';
 
 /** Keeping the meta repo in step with the agent set: idempotent, self-healing. */
 export { syncAgents } from './sync.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { validateAgentName } from '@hive/core';
 import { InvalidMetaOptionError, InvalidShaError } from './errors.js';
+import { hostSystem } from './system.js';
 
 /** One agent as the meta flake sees it. */
 export interface AgentSpec {
@@ -21,13 +22,19 @@ export interface MetaOptions {
   dashboardPort: number;
   /** The manager's name, exported to every harness as HIVE_MANAGER_NAME; default: the agent with isManager. */
   managerName?: string;
-  /** The containers' Nix system; default `x86_64-linux`. */
+  /** The containers' Nix system (HIVE_SYSTEM); default: this host's, from `hostSystem()`. */
   system?: string;
+  /**
+   * How the runtime networks the containers: `host` (default) or `private` (each on its own veth pair;
+   * mkAgent then sets `hive.privateNetwork`, so the harness listens on its veth and finds the daemon at its gateway).
+   */
+  network?: 'host' | 'private';
 }
 
 export type RenderOptions = Omit<MetaOptions, 'metaDir'>;
 
-export const DEFAULT_SYSTEM = 'x86_64-linux';
+/** This host's Nix system: the default of `system`. */
+export const DEFAULT_SYSTEM = hostSystem();
 
 // Characters that go into a git+file URL and a Nix string literal unchanged.
 const SAFE_PATH = /^\/[A-Za-z0-9._/~+@,=-]*$/;
@@ -60,6 +67,8 @@ export function checkPort(option: string, port: unknown): number {
 /** Validated render options with defaults filled in. */
 export function checkRenderOptions(o: RenderOptions): Required<Omit<RenderOptions, 'managerName'>> & { managerName?: string } {
   if (o === null || typeof o !== 'object') throw new InvalidMetaOptionError('options', 'must be an object');
+  const network = o.network ?? 'host';
+  if (network !== 'host' && network !== 'private') throw new InvalidMetaOptionError('network', `${JSON.stringify(network)} is not host or private`);
   const system = o.system ?? DEFAULT_SYSTEM;
   if (typeof system !== 'string' || !SYSTEM.test(system)) throw new InvalidMetaOptionError('system', `${JSON.stringify(system)} is not a Nix system like x86_64-linux`);
   if (o.managerName !== undefined) validateAgentName(o.managerName);
@@ -68,6 +77,7 @@ export function checkRenderOptions(o: RenderOptions): Required<Omit<RenderOption
     hyperhiveUrl: checkFlakeUrl('hyperhiveUrl', o.hyperhiveUrl),
     dashboardPort: checkPort('dashboardPort', o.dashboardPort),
     system,
+    network,
     ...(o.managerName === undefined ? {} : { managerName: o.managerName }),
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidNameError, runNix } from '@hive/core';
 import { tempDir } from '@hive/testkit';
-import { InvalidMetaOptionError, agentsForMeta, renderMetaFlake, type AgentSpec } from './index.js';
+import { InvalidMetaOptionError, agentsForMeta, hostSystem, renderMetaFlake, type AgentSpec } from './index.js';
 
 const o = { appliedRoot: '/var/lib/hyperhive/applied', hyperhiveUrl: 'git+file:///srv/hyperhive', dashboardPort: 7777 };
 const specs = agentsForMeta(['hm1nd', 'coder', 'iris', 'atlas']);
@@ -66,6 +66,17 @@ describe('renderMetaFlake', () => {
       expect(e instanceof InvalidMetaOptionError || e instanceof InvalidNameError).toBe(true);
       expect((e as Error).message).not.toContain('\n');
     }
+  });
+
+  it("sets hive.managerName in mkAgent (not only the shells' HIVE_MANAGER_NAME), this host's system by default, and the network", () => {
+    const t = renderMetaFlake(specs, o);
+    expect(t).toContain('hive = { inherit name port label isManager dashboardPort; managerName = "hm1nd"; };');
+    expect(t).toContain(`system = "${hostSystem()}";`);
+    expect(renderMetaFlake(specs, { ...o, system: 'aarch64-linux' })).toContain('system = "aarch64-linux";');
+    expect(renderMetaFlake(specs, { ...o, managerName: 'boss', network: 'private' })).toContain(
+      'hive = { inherit name port label isManager dashboardPort; managerName = "boss"; privateNetwork = true; };',
+    );
+    expect(() => renderMetaFlake(specs, { ...o, network: 'bridge' as 'host' })).toThrow(/network: "bridge" is not host or private/);
   });
 
   it('refuses a bad system', () => {

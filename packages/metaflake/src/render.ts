@@ -34,7 +34,8 @@ ${inputs.map((l) => l + '\n').join('')}  };
       dashboardPort = ${o.dashboardPort};
 
       # Wraps an agent's own module (its agent.nix) with what the host decides:
-      # identity, ports and git identity. It lives here, never in an agent's repos.
+      # identity, the manager's name, ports, network and git identity. It lives here,
+      # never in an agent's repos. \`system\` is the host's (HIVE_SYSTEM).
       mkAgent = { name, port, label, isManager, agent }:
         nixpkgs.lib.nixosSystem {
           inherit system;
@@ -42,7 +43,7 @@ ${inputs.map((l) => l + '\n').join('')}  };
             hyperhive.nixosModules.harness-base
             agent.nixosModules.default
             {
-              hive = { inherit name port label isManager dashboardPort; };
+              hive = { inherit name port label isManager dashboardPort;${managerName ? ` managerName = ${nixString(managerName)};` : ''}${o.network === 'private' ? ' privateNetwork = true;' : ''} };
               networking.hostName = "h-\${name}";
               environment.variables = {
                 HIVE_NAME = name;

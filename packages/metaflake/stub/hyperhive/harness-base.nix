@@ -13,16 +13,33 @@ in
     port = mkOption { type = types.port; };
     dashboardPort = mkOption { type = types.port; default = 7777; };
     isManager = mkOption { type = types.bool; default = false; };
-    daemonUrl = mkOption { type = types.str; default = "http://127.0.0.1:${toString cfg.dashboardPort}"; };
+    managerName = mkOption { type = types.strMatching "[a-z][a-z0-9-]{0,8}"; default = "hm1nd"; };
+    privateNetwork = mkOption { type = types.bool; default = false; };
+    daemonUrl = mkOption { type = types.str; default = if cfg.privateNetwork then "" else "http://127.0.0.1:${toString cfg.dashboardPort}"; };
     stateDir = mkOption { type = types.str; default = "/state"; };
     model = mkOption { type = types.str; default = "sonnet"; };
     claudeCommand = mkOption { type = types.str; default = "claude"; };
     env = mkOption { type = types.attrsOf types.str; default = { }; };
     mcpServers = mkOption { type = types.attrsOf types.anything; default = { }; };
+    limits = {
+      memoryMax = mkOption { type = types.nullOr types.str; default = null; };
+      cpuQuota = mkOption { type = types.nullOr (types.strMatching "[0-9]+%"); default = null; };
+      tasksMax = mkOption { type = types.nullOr types.ints.positive; default = null; };
+    };
+    containerUnit = mkOption { type = types.attrsOf types.anything; readOnly = true; };
   };
 
   config = {
     boot.isContainer = true;
+    boot.isNspawnContainer = true;
+    hive.containerUnit = {
+      name = "container@h-${cfg.name}";
+      serviceConfig = lib.filterAttrs (_: v: v != null) {
+        MemoryMax = cfg.limits.memoryMax;
+        CPUQuota = cfg.limits.cpuQuota;
+        TasksMax = cfg.limits.tasksMax;
+      };
+    };
     networking.hostName = mkDefault "h-${cfg.name}";
     system.stateVersion = mkDefault "25.05";
     programs.git.enable = true;
@@ -35,12 +52,13 @@ in
       HIVE_LABEL = cfg.label;
       HIVE_PORT = toString cfg.port;
       HIVE_DASHBOARD_PORT = toString cfg.dashboardPort;
-      HIVE_DAEMON_URL = cfg.daemonUrl;
+      HIVE_BIND = if cfg.privateNetwork then "0.0.0.0" else "127.0.0.1";
       HIVE_IS_MANAGER = if cfg.isManager then "1" else "0";
+      HIVE_MANAGER_NAME = cfg.managerName;
       HIVE_STATE = cfg.stateDir;
       HIVE_MODEL = cfg.model;
       HIVE_CLAUDE_CMD = cfg.claudeCommand;
       HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
-    };
+    } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; };
   };
 }

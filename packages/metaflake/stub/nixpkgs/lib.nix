@@ -23,6 +23,7 @@ let
   baseModule = {
     options = {
       boot.isContainer = mkOption { type = types.bool; default = false; };
+      boot.isNspawnContainer = mkOption { type = types.bool; default = false; };
       networking.hostName = mkOption { type = types.strMatching "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"; default = "nixos"; };
       networking.useDHCP = mkOption { type = types.bool; default = true; };
       environment.variables = mkOption { type = types.attrsOf (types.oneOf [ types.str types.int types.path (types.listOf types.str) ]); default = { }; };
@@ -79,6 +80,8 @@ let
     cleanSourceWith = { src, filter ? (_: _: true), name ? "source" }: { outPath = toString src; inherit filter name; };
     recursiveUpdate = a: b: a // mapAttrs (n: v: if builtins.isAttrs v && builtins.isAttrs (a.${n} or null) then recursiveUpdate a.${n} v else v) b;
     mdDoc = x: x;
+    versionAtLeast = a: b: builtins.compareVersions a b >= 0;
+    versionOlder = a: b: builtins.compareVersions a b < 0;
     fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     licenses.mit = { spdxId = "MIT"; };
     platforms.linux = [ "x86_64-linux" "aarch64-linux" ];
