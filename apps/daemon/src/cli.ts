@@ -147,12 +147,23 @@ program
     act(async (o: { json?: boolean }) => {
       const s = await client().request<HiveState>('GET', '/api/state');
       if (o.json) return print(JSON.stringify(s, null, 2));
+      if (s.frozen) print(`! hive is frozen since ${s.frozen.since}: ${s.frozen.reason} — hive thaw to resume`);
       const today = (a: HiveState['agents'][number]) =>
         a.usage ? `$${a.usage.today.cost_usd.toFixed(4)} ${tokens(a.usage.today.input_tokens)}/${tokens(a.usage.today.output_tokens)}` : '-';
       print(
         table([
-          ['NAME', 'PORT', 'STATUS', 'ACTIVITY', 'MODEL', 'DEPLOYED', 'TODAY (cost in/out)', 'URL'],
-          ...s.agents.map((a) => [a.name + (a.is_manager ? '*' : ''), String(a.port), a.status, a.activity ?? '-', a.model ?? '-', a.deployed_tag ?? '-', today(a), a.url]),
+          ['NAME', 'PORT', 'STATUS', 'ACTIVITY', 'MODEL', 'DEPLOYED', 'HEALTH', 'TODAY (cost in/out)', 'URL'],
+          ...s.agents.map((a) => [
+            a.name + (a.is_manager ? '*' : ''),
+            String(a.port),
+            a.status,
+            a.activity ?? '-',
+            a.model ?? '-',
+            a.deployed_tag ?? '-',
+            a.health ? (a.health.ok ? 'ok' : 'FAILED') : '-',
+            today(a),
+            a.url,
+          ]),
         ]),
       );
       for (const c of s.port_conflicts) print(`! port ${c.port} is shared by ${c.agents.join(', ')} — rename one of them`);
@@ -162,6 +173,13 @@ program
       if (open.length) print(`${open.length} open question(s) in the dashboard`);
     }),
   );
+
+/** `rolled back by #7: rollback to deployed/3` — a tree the hive took back, and why (one line). */
+function undone(a: Approval): string {
+  if (!a.undone) return '-';
+  const why = a.undone.why.split('\n')[0]!.slice(0, 120);
+  return `${a.undone.how === 'rolled-back' ? 'rolled back' : 'auto-reverted'} by #${a.undone.by}: ${why}`;
+}
 
 program
   .command('approvals')
@@ -174,8 +192,8 @@ program
       if (!approvals.length) return print('no approvals');
       print(
         table([
-          ['ID', 'AGENT', 'KIND', 'STATUS', 'SHA', 'TAG'],
-          ...approvals.map((a) => [String(a.id), a.agent, a.kind, a.status, short(a.sha), a.terminal_tag ?? '-']),
+          ['ID', 'AGENT', 'KIND', 'STATUS', 'SHA', 'TAG', 'UNDONE'],
+          ...approvals.map((a) => [String(a.id), a.agent, a.kind, a.status, short(a.sha), a.terminal_tag ?? '-', undone(a)]),
         ]),
       );
     }),
@@ -240,6 +258,44 @@ program
       }
       const r = await c.request<{ approval_id: number }>('POST', '/api/agent/request_apply_commit', { body: { name, sha }, token });
       print(String(r.approval_id));
+    }),
+  );
+
+program
+  .command('rollback <name>')
+  .description('deploy an earlier deployed tree again, as a new commit on applied main: exit 0 when deployed, 1 when it failed')
+  .option('--to <tag>', 'the deployed/<id> to go back to (default: the deploy before the current one)')
+  .option('--reason <text>', 'why, kept in the rollback commit and shown beside the undone approval')
+  .action(
+    act(async (name: string, o: { to?: string; reason?: string }) => {
+      validateAgentName(name);
+      if (o.to !== undefined && !/^deployed\/\d+$/.test(o.to)) throw new HiveClientError(`--to takes a tag deployed/<id> (hive approvals lists them), got ${JSON.stringify(o.to)}`, 0);
+      process.stderr.write(`hive: rolling ${name} back${o.to ? ` to ${o.to}` : ''}…\n`);
+      const { approval: a } = await client().request<{ approval: Approval }>('POST', `/api/agents/${name}/rollback`, { body: { to: o.to, reason: o.reason } });
+      if (a.status === 'deployed') return print(`${name} rolled back to ${a.commit_ref} as approval ${a.id} (${a.terminal_tag})`);
+      process.stderr.write(`hive: rollback of ${name} (approval ${a.id}) ${a.status}${a.terminal_tag ? ` (${a.terminal_tag})` : ''}:\n${a.note ?? ''}\n`);
+      process.exit(1);
+    }),
+  );
+
+program
+  .command('freeze')
+  .description('stop the hive: cancel every running turn, hold every inbox, refuse approve/rollback/spawn/rebuild until thawed')
+  .option('--reason <text>', 'why (shown in every refusal)')
+  .action(
+    act(async (o: { reason?: string }) => {
+      const r = await client().request<{ frozen: { reason: string; since: string }; cancelled: string[] }>('POST', '/api/freeze', { body: { reason: o.reason } });
+      print(`hive frozen since ${r.frozen.since}: ${r.frozen.reason}${r.cancelled.length ? ` (cancelled turns: ${r.cancelled.join(', ')})` : ''}`);
+    }),
+  );
+
+program
+  .command('thaw')
+  .description('undo hive freeze: inboxes deliver again, deploys are accepted')
+  .action(
+    act(async () => {
+      const r = await client().request<{ thawed: boolean }>('POST', '/api/thaw');
+      print(r.thawed ? 'hive thawed' : 'hive was not frozen');
     }),
   );
 

@@ -37,6 +37,8 @@ export const DaemonConfig = z
     /** Spawn the manager on start when the state dir has no agents. */
     spawnManager: z.boolean().default(true),
     /** Crash tests: SIGKILL right after this pipeline step (HIVE_FAULT_AT); an unknown name is a config error, not a silent no-op. */
+    /** Seconds an agent has, after a deploy or rollback, to pass its health check (agent.nix's hive.healthTimeout wins). */
+    healthTimeout: z.coerce.number().min(0.1).max(3600).default(30),
     faultAt: z.enum(PIPELINE_STEPS, { error: `a pipeline step: ${PIPELINE_STEPS.join(', ')}` }).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -68,6 +70,7 @@ const ENV: Record<string, keyof z.input<typeof DaemonConfig>> = {
   HIVE_JOURNALCTL_BIN: 'journalctlBin',
   HIVE_SYSTEMCTL_BIN: 'systemctlBin',
   HIVE_FAULT_AT: 'faultAt',
+  HIVE_HEALTH_TIMEOUT: 'healthTimeout',
   HIVE_LOG_LEVEL: 'logLevel',
 };
 

@@ -83,3 +83,16 @@ export class AgentAnswerTooLargeError extends HiveError {
     super(`${agent}'s harness answered more than ${max} bytes`);
   }
 }
+
+/** The operator froze the hive: deploys, rollbacks, spawns and rebuilds wait for `hive thaw`. */
+export class FrozenError extends HiveError {
+  readonly code = 'FROZEN';
+  constructor(readonly reason: string) {
+    super(`hive is frozen: ${reason} — thaw it first (hive thaw)`);
+  }
+}
+
+/** A rollback with nowhere to go: no earlier deploy, or the target's tree is what already runs. */
+export class NothingToRollBackError extends HiveError {
+  readonly code = 'NOTHING_TO_ROLL_BACK';
+}

@@ -51,6 +51,13 @@ const MIGRATIONS = [
      num_turns INTEGER NOT NULL DEFAULT 0, duration_ms INTEGER NOT NULL DEFAULT 0, ok INTEGER NOT NULL DEFAULT 1,
      model_usage TEXT);
    CREATE INDEX turns_agent ON turns(agent, ts);`,
+  // v3: the tree each approval deploys, the trees the hive took back, health, and hive-wide flags (freeze).
+  `ALTER TABLE approvals ADD COLUMN tree TEXT;
+   CREATE TABLE undone (
+     tree TEXT PRIMARY KEY, agent TEXT NOT NULL, how TEXT NOT NULL, by_id INTEGER NOT NULL, at TEXT NOT NULL, why TEXT NOT NULL);
+   CREATE TABLE health (
+     agent TEXT PRIMARY KEY, ok INTEGER NOT NULL, at TEXT NOT NULL, approval_id INTEGER, checks TEXT NOT NULL);
+   CREATE TABLE flags (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 export interface AgentRow {
@@ -92,8 +99,24 @@ const toQuestion = (r: QuestionRow): Question => ({
   created_at: r.created_at,
 });
 
-type ApprovalRow = Omit<Approval, 'sha'>;
-const toApproval = (r: ApprovalRow): Approval => ({ ...r, sha: r.fetched_sha ?? r.commit_ref });
+type ApprovalRow = Omit<Approval, 'sha' | 'undone'> & { u_how?: string | null; u_by?: number | null; u_at?: string | null; u_why?: string | null };
+const toApproval = ({ u_how, u_by, u_at, u_why, ...r }: ApprovalRow): Approval => ({
+  ...r,
+  sha: r.fetched_sha ?? r.commit_ref,
+  undone: u_how ? { how: u_how as 'rolled-back' | 'auto-reverted', by: u_by!, at: u_at!, why: u_why! } : null,
+});
+/** Approvals with the undo mark of their tree (a rollback's own tree is never "undone" by itself). */
+const APPROVALS = `SELECT a.*, u.how AS u_how, u.by_id AS u_by, u.at AS u_at, u.why AS u_why FROM approvals a
+  LEFT JOIN undone u ON u.tree = a.tree AND u.by_id != a.id`;
+
+/** A tree the hive took back: rolled back away from, or auto-reverted after a failed health check. */
+export interface UndoneTree {
+  tree: string;
+  agent: string;
+  how: 'rolled-back' | 'auto-reverted';
+  by: number;
+  why: string;
+}
 
 /** The daemon's SQLite state (WAL): a mirror of what the tags say, plus events, questions, messages, inbox. */
 export class Store {
@@ -145,6 +168,7 @@ export class Store {
   }
   deleteAgent(name: string): void {
     this.db.prepare('DELETE FROM agents WHERE name = ?').run(name);
+    this.db.prepare('DELETE FROM health WHERE agent = ?').run(name);
   }
 
   // ── approvals ──
@@ -152,29 +176,68 @@ export class Store {
     const r = this.db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM approvals').get() as { id: number };
     return r.id;
   }
-  insertApproval(a: { id: number; agent: string; kind: ApprovalKind; commit_ref: string; fetched_sha: string | null }): Approval {
+  insertApproval(a: { id: number; agent: string; kind: ApprovalKind; commit_ref: string; fetched_sha: string | null; tree?: string | null }): Approval {
     this.db
       .prepare(
-        `INSERT INTO approvals (id, agent, kind, status, commit_ref, fetched_sha, created_at) VALUES (@id, @agent, @kind, 'pending', @commit_ref, @fetched_sha, @t)`,
+        `INSERT INTO approvals (id, agent, kind, status, commit_ref, fetched_sha, tree, created_at) VALUES (@id, @agent, @kind, 'pending', @commit_ref, @fetched_sha, @tree, @t)`,
       )
-      .run({ ...a, t: now() });
+      .run({ tree: null, ...a, t: now() });
     return this.getApproval(a.id)!;
   }
   getApproval(id: number): Approval | undefined {
-    const r = this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+    const r = this.db.prepare(`${APPROVALS} WHERE a.id = ?`).get(id) as ApprovalRow | undefined;
     return r && toApproval(r);
   }
   listApprovals(o: { limit?: number; agent?: string } = {}): Approval[] {
     const rows = (
       o.agent
-        ? this.db.prepare('SELECT * FROM approvals WHERE agent = ? ORDER BY id DESC LIMIT ?').all(o.agent, o.limit ?? 200)
-        : this.db.prepare('SELECT * FROM approvals ORDER BY id DESC LIMIT ?').all(o.limit ?? 200)
+        ? this.db.prepare(`${APPROVALS} WHERE a.agent = ? ORDER BY a.id DESC LIMIT ?`).all(o.agent, o.limit ?? 200)
+        : this.db.prepare(`${APPROVALS} ORDER BY a.id DESC LIMIT ?`).all(o.limit ?? 200)
     ) as ApprovalRow[];
     return rows.map(toApproval);
   }
   /** Approvals the tags may have moved past (pending or building), oldest first. */
   unresolvedApprovals(): Approval[] {
-    return (this.db.prepare("SELECT * FROM approvals WHERE status IN ('pending','building') ORDER BY id").all() as ApprovalRow[]).map(toApproval);
+    return (this.db.prepare(`${APPROVALS} WHERE a.status IN ('pending','building') ORDER BY a.id`).all() as ApprovalRow[]).map(toApproval);
+  }
+  setApprovalTree(id: number, tree: string): void {
+    this.db.prepare('UPDATE approvals SET tree = ? WHERE id = ?').run(tree, id);
+  }
+
+  // ── undone trees, health, flags ──
+  /** Marks `tree` as taken back (the latest undo of a tree wins). */
+  markUndone(u: UndoneTree): void {
+    this.db
+      .prepare(
+        `INSERT INTO undone (tree, agent, how, by_id, at, why) VALUES (@tree, @agent, @how, @by, @t, @why)
+         ON CONFLICT(tree) DO UPDATE SET agent = @agent, how = @how, by_id = @by, at = @t, why = @why`,
+      )
+      .run({ ...u, t: now() });
+  }
+  /** A tree deployed again on purpose (approved or rolled back to) is no longer marked. */
+  clearUndone(tree: string): void {
+    this.db.prepare('DELETE FROM undone WHERE tree = ?').run(tree);
+  }
+  setHealth(agent: string, h: { ok: boolean; approval_id: number | null; checks: unknown[] }): string {
+    const at = now();
+    this.db
+      .prepare('INSERT OR REPLACE INTO health (agent, ok, at, approval_id, checks) VALUES (?, ?, ?, ?, ?)')
+      .run(agent, h.ok ? 1 : 0, at, h.approval_id, JSON.stringify(h.checks));
+    return at;
+  }
+  healthOf(agent: string): { ok: boolean; at: string; approval_id: number | null; checks: { name: string; ok: boolean; detail?: string }[] } | null {
+    const r = this.db.prepare('SELECT ok, at, approval_id, checks FROM health WHERE agent = ?').get(agent) as
+      | { ok: number; at: string; approval_id: number | null; checks: string }
+      | undefined;
+    return r ? { ok: r.ok === 1, at: r.at, approval_id: r.approval_id, checks: JSON.parse(r.checks) } : null;
+  }
+  getFlag<T>(key: string): T | null {
+    const r = this.db.prepare('SELECT value FROM flags WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as T) : null;
+  }
+  setFlag(key: string, value: unknown): void {
+    if (value === null) this.db.prepare('DELETE FROM flags WHERE key = ?').run(key);
+    else this.db.prepare('INSERT OR REPLACE INTO flags (key, value) VALUES (?, ?)').run(key, JSON.stringify(value));
   }
   /** pending → building, atomically: false when it was not pending (a second approve). */
   claimForBuild(id: number): boolean {

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // A stand-in for apps/agent-harness with no dependencies: enough HTTP for runtime
 // tests, benchmarks and daemon tests: GET /api/health (the readiness probe), GET /api/state, GET /env[?name=X], GET /read?path=,
-// POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3).
+// POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3), POST /api/health-check (the
+// deploy gate's contract: {ok, checks}; a stdio MCP server in HIVE_MCP_SERVERS whose command does not exist fails it,
+// where the real harness would also run claude --version and MCP initialize).
 import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 const env = process.env;
@@ -37,10 +40,38 @@ function send(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
+/** The MCP servers' commands must be runnable: absolute, or found on PATH. */
+function healthChecks() {
+  let servers = {};
+  try {
+    servers = JSON.parse(env.HIVE_MCP_SERVERS || '{}');
+  } catch {
+    return [{ name: 'mcp-config', ok: false, detail: 'HIVE_MCP_SERVERS is not JSON' }];
+  }
+  return Object.entries(servers).map(([n, s]) => {
+    const cmd = typeof s?.command === 'string' ? s.command : null;
+    if (!cmd) return { name: `mcp ${n}`, ok: true };
+    const dirs = cmd.includes('/') ? [''] : (env.PATH ?? '').split(':');
+    const found = dirs.some((d) => {
+      try {
+        accessSync(d ? path.join(d, cmd) : cmd, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    return found ? { name: `mcp ${n}`, ok: true } : { name: `mcp ${n}`, ok: false, detail: `spawn ${cmd} ENOENT` };
+  });
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name });
   if (req.method === 'GET' && url.pathname === '/api/state') return send(res, 200, state());
+  if (req.method === 'POST' && url.pathname === '/api/health-check') {
+    const checks = [{ name: 'claude', ok: true, detail: 'mini-harness' }, ...healthChecks()];
+    return send(res, 200, { ok: checks.every((c) => c.ok), checks });
+  }
   if (req.method === 'GET' && url.pathname === '/env') {
     // HIVE_* always; other variables only when asked for by `?name=`.
     const asked = new Set(url.searchParams.getAll('name'));

@@ -10,6 +10,7 @@ import type { Hive } from '../core/hive.js';
 import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError, ForbiddenError } from '../errors.js';
 import { RouteNotFoundError } from './http-errors.js';
 import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
+import { assertThawed } from '../core/freeze.js';
 import { audited } from './audit.js';
 import { CONTENT_TYPES } from './static.js';
 
@@ -46,6 +47,8 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
     }
     const url = new URL(c.req.url);
     const rest = url.pathname.slice(`/agents/${name}`.length);
+    // Frozen means no new turns: the page's chat waits for the thaw like the inbox does.
+    if (rest === '/api/chat') assertThawed(ctx);
     const headers: Record<string, string> = { authorization: `Bearer ${ctx.keys.keyFor(name)}` };
     const type = c.req.header('content-type');
     if (type) headers['content-type'] = type;

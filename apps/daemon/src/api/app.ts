@@ -9,6 +9,8 @@ import {
   TurnReportBody,
   AskOperatorBody,
   DenyBody,
+  FreezeBody,
+  RollbackBody,
   RequestApplyCommitBody,
   RequestInitConfigBody,
   SendMessageBody,
@@ -116,6 +118,8 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
       let m: RegExpExecArray | null;
       if (p === '/agents') return { action: 'spawn', target: await bodyField(c, 'name') };
       if ((m = /^\/agents\/([^/]+)\/rebuild$/.exec(p))) return { action: 'rebuild', target: m[1] };
+      if ((m = /^\/agents\/([^/]+)\/rollback$/.exec(p))) return { action: 'rollback', target: m[1], detail: (await bodyField(c, 'to')) ?? null };
+      if (p === '/freeze') return { action: 'freeze', detail: await bodyField(c, 'reason') };
       if ((m = /^\/agents\/([^/]+)$/.exec(p)) && c.req.method === 'DELETE') return { action: c.req.query('purge') ? 'destroy --purge' : 'destroy', target: m[1] };
       if ((m = /^\/approvals\/([^/]+)\/(approve|deny)$/.exec(p))) return { action: m[2]!, target: `approval ${m[1]}`, detail: m[2] === 'deny' ? await bodyField(c, 'reason') : null };
       if ((m = /^\/questions\/([^/]+)\/answer$/.exec(p))) return { action: 'answer', target: `question ${m[1]}` };
@@ -144,6 +148,15 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
     await jsonBody(c, NoBody);
     await hive.rebuild(c.req.param('name'));
     return c.json({ ok: true });
+  });
+  op.post('/agents/:name/rollback', async (c) => {
+    const b = await jsonBody(c, RollbackBody);
+    return c.json({ approval: await hive.rollback(c.req.param('name'), b) });
+  });
+  op.post('/freeze', async (c) => c.json(await hive.freeze((await jsonBody(c, FreezeBody)).reason)));
+  op.post('/thaw', async (c) => {
+    await jsonBody(c, NoBody);
+    return c.json(hive.thaw());
   });
   op.delete('/agents/:name', async (c) => {
     const purge = ['1', 'true', 'yes'].includes(c.req.query('purge') ?? '');

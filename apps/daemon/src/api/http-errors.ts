@@ -48,6 +48,8 @@ export const HTTP_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   DEPLOY_NOT_PREPARED: 409,
   APPLIED_REPO_MISSING: 409,
   STATE_DIR_BUSY: 409,
+  FROZEN: 409,
+  NOTHING_TO_ROLL_BACK: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // well-formed, but refused on its content

@@ -16,6 +16,7 @@ import {
   revParse,
   setupProposed,
   tagExists,
+  treeOf,
   withFetchedCommit,
 } from '@hive/gitops';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
@@ -23,6 +24,7 @@ import { APPROVAL_ID_LOCK, type HiveContext } from './context.js';
 import { spawnLocked } from './lifecycle.js';
 import { deploy } from './pipeline.js';
 import { recoverApply } from './recovery.js';
+import { assertThawed } from './freeze.js';
 
 function requireManager(ctx: HiveContext, caller: string, call: string): void {
   if (caller !== ctx.config.managerName) throw new ForbiddenError(`${call} is manager-only: ${caller} is not ${ctx.config.managerName}`);
@@ -78,7 +80,9 @@ export async function requestApplyCommit(ctx: HiveContext, caller: string, name:
     // The policy runs on a daemon-owned copy first: a refused proposal leaves applied untouched (no tag, no objects).
     const check = (copy: string, full: string) => checkProposal(copy, full, policy);
     const fetched = await fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag, check });
-    return ctx.store.insertApproval({ id, agent: name, kind: 'apply', commit_ref: sha, fetched_sha: fetched });
+    // The tree is what "undone" is judged by: a re-proposal of a rolled-back config is shown as one.
+    const tree = await treeOf(applied, fetched);
+    return ctx.store.insertApproval({ id, agent: name, kind: 'apply', commit_ref: sha, fetched_sha: fetched, tree });
   });
   return queued(ctx, a);
 }
@@ -107,14 +111,16 @@ export async function approvalDiff(ctx: HiveContext, id: number): Promise<Approv
 async function initDiff(ctx: HiveContext, a: Approval): Promise<ApprovalDiff> {
   const sha = a.fetched_sha ?? a.commit_ref;
   const applied = ctx.layout.applied(a.agent);
-  if (existsSync(applied) && (await tagExists(applied, 'deployed/0'))) {
-    const deployed = await revParse(applied, 'refs/tags/deployed/0');
-    if (deployed === sha) return diff(applied, EMPTY_TREE, 'refs/tags/deployed/0');
+  const first = deployedTag(0);
+  if (existsSync(applied) && (await tagExists(applied, first))) {
+    const deployed = await revParse(applied, `refs/tags/${first}`);
+    if (deployed === sha) return diff(applied, EMPTY_TREE, `refs/tags/${first}`);
   }
   return withFetchedCommit(ctx.layout.proposed(a.agent), sha, (copy, full) => diff(copy, EMPTY_TREE, full));
 }
 
-function resolved(ctx: HiveContext, a: Approval, r: { status: 'deployed' | 'failed' | 'denied'; terminal_tag: string | null; note: string | null }) {
+/** Records an approval's end and tells everyone (ApprovalResolved). */
+export function resolved(ctx: HiveContext, a: Approval, r: { status: 'deployed' | 'failed' | 'denied'; terminal_tag: string | null; note: string | null }) {
   const out = ctx.store.resolveApproval(a.id, r);
   ctx.bus.emit('ApprovalResolved', a.agent, { id: a.id, agent: a.agent, status: r.status, terminal_tag: r.terminal_tag, note: r.note });
   return out;
@@ -124,7 +130,9 @@ function resolved(ctx: HiveContext, a: Approval, r: { status: 'deployed' | 'fail
 export async function approve(ctx: HiveContext, id: number): Promise<Approval> {
   const a = getApproval(ctx, id);
   if (a.status !== 'pending') throw new ApprovalResolvedError(id, a.status);
+  assertThawed(ctx);
   return ctx.locks.run(a.agent, async () => {
+    assertThawed(ctx); // a freeze while this approve waited for the agent's lock still holds it
     if (!ctx.store.claimForBuild(id)) throw new ApprovalResolvedError(id, getApproval(ctx, id).status);
     ctx.bus.emit('ApprovalBuilding', a.agent, { id, agent: a.agent });
     if (a.kind === 'init') return runInit(ctx, a);
@@ -151,10 +159,16 @@ async function runInit(ctx: HiveContext, a: Approval): Promise<Approval> {
 
 /** An apply approval through the pipeline; the approval resolves as its outcome. */
 async function runApplyCommit(ctx: HiveContext, a: Approval): Promise<Approval> {
-  const out = await deploy(ctx, { agent: a.agent, id: a.id, sha: a.fetched_sha! });
-  return out.ok
-    ? resolved(ctx, a, { status: 'deployed', terminal_tag: out.terminalTag, note: null })
-    : resolved(ctx, a, { status: 'failed', terminal_tag: out.terminalTag, note: out.error });
+  const out = await deploy(ctx, { agent: a.agent, id: a.id, sha: a.fetched_sha!, tree: a.tree });
+  if (out.ok) return resolved(ctx, a, { status: 'deployed', terminal_tag: out.terminalTag, note: null });
+  if (out.reverted) autoReverted(ctx, a, out.reverted, out.error);
+  return resolved(ctx, a, { status: 'failed', terminal_tag: out.terminalTag, note: out.error });
+}
+
+/** A deploy the health gate took back: its tree is marked, and everyone hears the agent is back on `to`. */
+export function autoReverted(ctx: HiveContext, a: Approval, r: { to: string | null; failed: string }, why: string): void {
+  if (a.tree) ctx.store.markUndone({ tree: a.tree, agent: a.agent, how: 'auto-reverted', by: a.id, why });
+  if (r.to) ctx.bus.emit('RolledBack', a.agent, { id: a.id, agent: a.agent, to: r.to, from: null, sha: a.fetched_sha ?? a.commit_ref, auto: true });
 }
 
 /** Deny: annotated denied/<id> carrying the operator's reason. */

@@ -21,6 +21,8 @@ import { faultAt } from './pipeline-steps.js';
 import * as lifecycle from './lifecycle.js';
 import * as approvals from './approvals.js';
 import { recoverApprovals } from './recovery.js';
+import { rollback, type RollbackOptions } from './rollback.js';
+import { freeze, frozenState, thaw } from './freeze.js';
 import { lockStateDir } from './state-lock.js';
 
 /** The default harness: this repo's agent-harness app, run with the same node. */
@@ -149,6 +151,9 @@ export class Hive {
   approve = (id: number) => approvals.approve(this.ctx, id);
   deny = (id: number, reason: string) => approvals.deny(this.ctx, id, reason);
   diff = (id: number) => approvals.approvalDiff(this.ctx, id);
+  rollback = (name: string, o?: RollbackOptions) => rollback(this.ctx, name, o);
+  freeze = (reason?: string) => freeze(this.ctx, reason);
+  thaw = () => thaw(this.ctx);
 
   /** The last lines of an agent's container/harness output. */
   async logs(name: string, lines = 200): Promise<string> {
@@ -210,6 +215,7 @@ export class Hive {
           container: containerName(a.name),
           usage: usageOf(a.name),
           activity: this.usage.activityOf(a.name, { status: a.status, openQuestion: asking.has(a.name) }),
+          health: store.healthOf(a.name),
         };
       }),
       approvals: store.listApprovals({ limit: 200 }),
@@ -221,6 +227,7 @@ export class Hive {
       messages: store.listMessages(50),
       manager: config.managerName,
       runtime: config.runtime,
+      frozen: frozenState(this.ctx),
     };
   }
 }

@@ -1,9 +1,10 @@
 import type { EventType, InboxItem, TypedHiveEvent } from '@hive/protocol';
 import { agentWebPort } from '@hive/ports';
 import type { HiveContext } from './context.js';
+import { frozenState } from './freeze.js';
 
 /** Events the manager hears about, so it can `git show` the tree or read a failure note from /applied. */
-const MANAGER_EVENTS = new Set<EventType>(['Rebuilt', 'ApprovalResolved', 'container_crash', 'Spawned', 'Destroyed']);
+const MANAGER_EVENTS = new Set<EventType>(['Rebuilt', 'ApprovalResolved', 'container_crash', 'Spawned', 'Destroyed', 'RolledBack']);
 
 /** One line a model can read; the manager's prompt quotes the first three forms. */
 export function describeEvent(e: TypedHiveEvent): string {
@@ -15,6 +16,12 @@ export function describeEvent(e: TypedHiveEvent): string {
     case 'Rebuilt': {
       const d = e.data;
       return `Rebuilt: ${d.agent} ${d.ok ? 'ok' : 'FAILED'}${d.terminal_tag ? ` (${d.terminal_tag})` : ''}${d.error ? ` — ${firstLine(d.error)}` : ''}`;
+    }
+    case 'RolledBack': {
+      const d = e.data;
+      return d.auto
+        ? `RolledBack: ${d.agent} reverted to ${d.to} after approval ${d.id} failed its health check — git fetch applied, then rebase on applied/main`
+        : `RolledBack: ${d.agent} rolled back to ${d.to}${d.from ? ` from ${d.from}` : ''} as approval ${d.id} — git fetch applied, then rebase on applied/main`;
     }
     case 'container_crash':
       return `container_crash: ${e.data.agent} exited unexpectedly (code ${e.data.code ?? '-'}, signal ${e.data.signal ?? '-'})`;
@@ -61,6 +68,8 @@ export class InboxDelivery {
 
   async flush(agent: string): Promise<void> {
     if (this.busy.has(agent)) return;
+    // Frozen: items wait in SQLite and go out after the thaw (the next tick).
+    if (frozenState(this.ctx)) return;
     const row = this.ctx.store.getAgent(agent);
     if (!row || row.status !== 'running') return;
     this.busy.add(agent);

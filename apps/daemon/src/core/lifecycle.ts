@@ -1,11 +1,12 @@
 import { existsSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { insideRoot, validateAgentName } from '@hive/core';
-import { PreOverhaulLayoutError, readAgentPolicy, setupApplied, setupProposed, listTags } from '@hive/gitops';
+import { latestDeployedTag, PreOverhaulLayoutError, readAgentPolicy, setupApplied, setupProposed } from '@hive/gitops';
 import { agentsForMeta, lockUpdateForRebuild, lockUpdateHyperhive, syncAgents } from '@hive/metaflake';
 import { agentWebPort, describePortHolder, findPortConflicts, findPortHolder, PortHeldError, preflightPort } from '@hive/ports';
-import { readHiveSettings } from '@hive/containers';
+import { readHiveSettings, type HiveSettings } from '@hive/containers';
 import { AgentExistsError, AgentNotFoundError } from '../errors.js';
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
+import { assertThawed } from './freeze.js';
 
 /**
  * Agents between their first meta sync and their DB row. Parallel spawns each re-render the meta
@@ -29,20 +30,18 @@ export function syncMeta(ctx: HiveContext, extra?: string) {
   return ctx.locks.run(META_LOCK, () => syncAgents({ ...ctx.meta, agents: metaAgents(ctx, extra) }));
 }
 
-/** Highest deployed/<id> tag in an applied repo: what the agent runs. */
-export async function latestDeployedTag(appliedDir: string): Promise<string | null> {
-  if (!existsSync(appliedDir)) return null;
-  const ids = (await listTags(appliedDir, 'deployed/*')).map((t) => Number(t.slice('deployed/'.length))).filter(Number.isInteger);
-  return ids.length ? `deployed/${Math.max(...ids)}` : null;
-}
-
-/** The model the agent's applied tree configures; null when its settings are unreadable (keep the last known). */
-export async function modelOf(ctx: HiveContext, name: string): Promise<string | null> {
+/** The `hive` settings of the agent's applied tree as it is on disk; null when unreadable (keep the last known model). */
+export async function settingsOf(ctx: HiveContext, name: string): Promise<HiveSettings | null> {
   try {
-    return (await readHiveSettings(ctx.layout.applied(name))).model;
+    return await readHiveSettings(ctx.layout.applied(name));
   } catch {
     return null;
   }
+}
+
+/** The model the agent's applied tree configures; null when its settings are unreadable. */
+export async function modelOf(ctx: HiveContext, name: string): Promise<string | null> {
+  return (await settingsOf(ctx, name))?.model ?? null;
 }
 
 /** Recorded agents other than `name` on its port whose harness runs (or is starting): the ones that hold it. */
@@ -109,7 +108,7 @@ export async function spawnLocked(
     await syncMeta(ctx, name);
     made.container = !knownContainer;
     await ctx.runtime.create(agent);
-    ctx.store.upsertAgent(name, { status: 'starting', model: await modelOf(ctx, name), deployed_tag: await latestDeployedTag(agent.appliedDir) });
+    ctx.store.upsertAgent(name, { status: 'starting', model: await modelOf(ctx, name), deployed_tag: existsSync(agent.appliedDir) ? await latestDeployedTag(agent.appliedDir) : null });
     // Not startAgent: a first start that fails is taken back below, not left as a crashed agent.
     await ctx.runtime.start(agent);
   } catch (e) {
@@ -198,12 +197,14 @@ export async function repairAgentRepos(ctx: HiveContext, name: string): Promise<
 
 export function spawn(ctx: HiveContext, name: string): Promise<void> {
   validateAgentName(name);
+  assertThawed(ctx);
   return ctx.locks.run(name, () => spawnLocked(ctx, name));
 }
 
 /** rebuild = port preflight → sync meta → relock this agent to applied main → runtime update. */
 export function rebuild(ctx: HiveContext, name: string): Promise<void> {
   validateAgentName(name);
+  assertThawed(ctx);
   return ctx.locks.run(name, async () => {
     if (!ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
     await preflight(ctx, name);
@@ -249,6 +250,7 @@ export function destroy(ctx: HiveContext, name: string, o: { purge?: boolean } =
 
 /** autoUpdate = relock the hyperhive input, then rebuild every agent (one at a time). */
 export async function autoUpdate(ctx: HiveContext): Promise<{ rebuilt: string[]; failed: { agent: string; error: string }[] }> {
+  assertThawed(ctx);
   await ctx.locks.run(META_LOCK, () => lockUpdateHyperhive(ctx.meta));
   const rebuilt: string[] = [];
   const failed: { agent: string; error: string }[] = [];

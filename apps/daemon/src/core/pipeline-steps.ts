@@ -1,9 +1,9 @@
 /**
  * The approval pipeline's step names, in the order a deploy runs them; `fail` replaces whatever is
- * left when prepare or build throws. A leaf module on purpose: config validation and the CLI read
+ * left when prepare or build throws, or the health check fails. A leaf module on purpose: config validation and the CLI read
  * these names without loading the git and nix code of `pipeline.ts`.
  */
-export const PIPELINE_STEPS = ['stamp', 'read-tree', 'prepare', 'build', 'deployed', 'main', 'finalize', 'fail'] as const;
+export const PIPELINE_STEPS = ['stamp', 'read-tree', 'prepare', 'build', 'health', 'deployed', 'main', 'finalize', 'fail'] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];
 
 /** Told as each step completes (the crash tests SIGKILL the daemon there). */

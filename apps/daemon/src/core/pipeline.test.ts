@@ -52,13 +52,13 @@ describe('the approval pipeline', () => {
   const model = (m: string) => ({ 'agent.nix': readFileSync(path.join(proposed, 'agent.nix'), 'utf8').replace(/model = "[^"]*"/, `model = "${m}"`) });
 
   it('names its steps in the order a deploy runs them, fail last', () => {
-    expect(PIPELINE_STEPS).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'deployed', 'main', 'finalize', 'fail']);
+    expect(PIPELINE_STEPS).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'health', 'deployed', 'main', 'finalize', 'fail']);
   });
 
-  it('runs stamp → read-tree → prepare → build → deployed → main → finalize for an approved proposal', async () => {
+  it('runs stamp → read-tree → prepare → build → health → deployed → main → finalize for an approved proposal', async () => {
     const { id, sha } = await propose(model('opus'), 'use opus');
     const a = await d.hive.approve(id);
-    expect(seen).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'deployed', 'main', 'finalize']);
+    expect(seen).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'health', 'deployed', 'main', 'finalize']);
     expect(a).toMatchObject({ status: 'deployed', terminal_tag: `deployed/${id}` });
     expect(await main()).toBe(sha);
     expect(await lockedRev(meta, 'coder')).toBe(sha);
@@ -94,7 +94,7 @@ describe('the approval pipeline', () => {
     seen.length = 0;
     const out = await d.hive.ctx.locks.run('coder', () => deploy(d.hive.ctx, { agent: 'coder', id, sha: first.sha }));
     expect(out).toEqual({ ok: true, terminalTag: `deployed/${id}` });
-    expect(seen).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'deployed', 'main', 'finalize']);
+    expect(seen).toEqual(['stamp', 'read-tree', 'prepare', 'build', 'health', 'deployed', 'main', 'finalize']);
     expect(await main()).toBe(first.sha);
     expect(await lockedRev(meta, 'coder')).toBe(first.sha);
     expect((await git(meta, ['log', '-1', '--format=%s'])).trim()).toBe(`deploy coder deployed/${id} ${first.sha.slice(0, 12)}`);

@@ -1,6 +1,7 @@
 import {
   deployedTag,
   failedTag,
+  latestDeployedTag,
   plantDeployed,
   plantFailed,
   proposalTag,
@@ -12,7 +13,8 @@ import {
 } from '@hive/gitops';
 import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy } from '@hive/metaflake';
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
-import { modelOf } from './lifecycle.js';
+import { settingsOf } from './lifecycle.js';
+import { checkHealth, recordHealth } from './health.js';
 
 export { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
 
@@ -23,13 +25,20 @@ export interface DeployTarget {
   id: number;
   /** Full sha of the commit `proposal/<id>` names. */
   sha: string;
+  /** Its tree, when known (a tree deployed on purpose is no longer marked undone). */
+  tree?: string | null;
 }
 
-export type DeployOutcome = { ok: true; terminalTag: string } | { ok: false; terminalTag: string; error: string };
+/** `reverted`: the build passed but the health check did not, and the agent is back on main's tree. */
+export type DeployOutcome =
+  | { ok: true; terminalTag: string }
+  | { ok: false; terminalTag: string; error: string; reverted?: { to: string | null; failed: string } };
 
 /**
- * The approval pipeline: stamp → read-tree → prepare → build → deployed → main → finalize, or fail;
- * then the agent's row and a `Rebuilt` event. A build error is an outcome (failed/<id>); anything
+ * The approval pipeline: stamp → read-tree → prepare → build → health → deployed → main → finalize,
+ * or fail; then the agent's row and a `Rebuilt` event. The health gate runs before main moves, so a
+ * config that breaks the agent never becomes main: failing it takes the fail step and puts the agent
+ * back on main's tree (the previous deploy). A build error is an outcome (failed/<id>); anything
  * else throws, and the caller reconciles from the tags (`recoverApply`). Caller holds the agent lock.
  */
 export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployOutcome> {
@@ -42,7 +51,8 @@ export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployO
   step('read-tree');
   // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
   // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
-  const model = modelOf(ctx, t.agent);
+  const settings = settingsOf(ctx, t.agent);
+  const healthMs = ((await settings)?.healthTimeout ?? ctx.config.healthTimeout) * 1000;
   // The meta lock is held from prepare to finalize/fail: flake.lock is uncommitted in between.
   const outcome = await ctx.locks.run(META_LOCK, async (): Promise<DeployOutcome> => {
     // A prepare or build error is the outcome; the observer runs outside, so nothing it does counts as one.
@@ -57,6 +67,12 @@ export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployO
       return { ok: false, terminalTag: failedTag(t.id), error };
     }
     step('build');
+    if (healthMs > 0) {
+      const health = await checkHealth(ctx, t.agent, { timeoutMs: healthMs });
+      recordHealth(ctx, t.agent, health, t.id);
+      if (!health.ok) return revertLocked(ctx, t, health.failed ?? 'unknown');
+      step('health');
+    }
     await plantDeployed(applied, t.id);
     step('deployed');
     await moveMain(ctx, t);
@@ -67,7 +83,8 @@ export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployO
   });
   const status = (await ctx.runtime.status(t.agent)) === 'running' ? 'running' : 'crashed';
   if (outcome.ok) {
-    ctx.store.upsertAgent(t.agent, { status, deployed_tag: outcome.terminalTag, model: await model });
+    if (t.tree) ctx.store.clearUndone(t.tree);
+    ctx.store.upsertAgent(t.agent, { status, deployed_tag: outcome.terminalTag, model: (await settings)?.model ?? null });
     ctx.bus.emit('Rebuilt', t.agent, { agent: t.agent, ok: true, terminal_tag: outcome.terminalTag });
   } else {
     ctx.store.setAgentStatus(t.agent, status);
@@ -97,6 +114,20 @@ export async function resumeDeployed(ctx: HiveContext, t: DeployTarget): Promise
 export async function failDeploy(ctx: HiveContext, t: DeployTarget, note: string | null): Promise<void> {
   await ctx.locks.run(META_LOCK, () => failLocked(ctx, t, note));
   ctx.fault('fail');
+}
+
+/**
+ * The health gate said no: failed/<id> with why, the tree and meta lock back to main, and the
+ * runtime updated again so the agent runs main's tree (what deployed before). Caller holds the meta lock.
+ */
+async function revertLocked(ctx: HiveContext, t: DeployTarget, failed: string): Promise<DeployOutcome> {
+  const to = await latestDeployedTag(ctx.layout.applied(t.agent));
+  let error = `health check failed: ${failed} — reverted to ${to ?? 'main'}`;
+  await failLocked(ctx, t, error);
+  const back = await errorOf(() => ctx.runtime.update(runtimeAgent(ctx, t.agent)));
+  if (back !== null) error += `, but the agent did not come back: ${back.split('\n')[0]}`;
+  ctx.fault('fail');
+  return { ok: false, terminalTag: failedTag(t.id), error, reverted: { to, failed } };
 }
 
 /** failed/<id> (when `note` is given), the applied tree back to main, flake.lock back to meta's HEAD. Caller holds the meta lock. */
