@@ -2,7 +2,6 @@ import { HiveError } from '@hive/core';
 
 export class AgentNotFoundError extends HiveError {
   readonly code = 'AGENT_NOT_FOUND';
-  override readonly status = 404;
   constructor(readonly agent: string) {
     super(`no agent named ${agent}: spawn it first (hive spawn ${agent})`);
   }
@@ -10,7 +9,6 @@ export class AgentNotFoundError extends HiveError {
 
 export class AgentExistsError extends HiveError {
   readonly code = 'AGENT_EXISTS';
-  override readonly status = 409;
   constructor(readonly agent: string) {
     super(`agent ${agent} already exists: rebuild it (hive rebuild ${agent}) or destroy it first`);
   }
@@ -18,7 +16,6 @@ export class AgentExistsError extends HiveError {
 
 export class ApprovalNotFoundError extends HiveError {
   readonly code = 'APPROVAL_NOT_FOUND';
-  override readonly status = 404;
   constructor(readonly id: unknown) {
     super(`no approval with id ${String(id).slice(0, 40)}: list them with hive approvals`);
   }
@@ -26,7 +23,6 @@ export class ApprovalNotFoundError extends HiveError {
 
 export class ApprovalResolvedError extends HiveError {
   readonly code = 'APPROVAL_NOT_PENDING';
-  override readonly status = 409;
   constructor(readonly id: number, readonly current: string) {
     super(`approval ${id} is already ${current}: nothing to do`);
   }
@@ -34,7 +30,6 @@ export class ApprovalResolvedError extends HiveError {
 
 export class QuestionNotFoundError extends HiveError {
   readonly code = 'QUESTION_NOT_FOUND';
-  override readonly status = 404;
   constructor(readonly id: unknown) {
     super(`no question with id ${String(id).slice(0, 40)}`);
   }
@@ -42,31 +37,13 @@ export class QuestionNotFoundError extends HiveError {
 
 export class QuestionAnsweredError extends HiveError {
   readonly code = 'QUESTION_ANSWERED';
-  override readonly status = 409;
   constructor(readonly id: number) {
     super(`question ${id} is already answered`);
   }
 }
 
-export class ForbiddenError extends HiveError {
-  readonly code = 'FORBIDDEN';
-  override readonly status = 403;
-}
-
-export class UnauthorizedError extends HiveError {
-  readonly code = 'UNAUTHORIZED';
-  override readonly status = 401;
-}
-
-export class BadRequestError extends HiveError {
-  readonly code = 'BAD_REQUEST';
-  override readonly status = 400;
-}
-
-export class PayloadTooLargeError extends HiveError {
-  readonly code = 'PAYLOAD_TOO_LARGE';
-  override readonly status = 413;
-}
+// The manager-only refusal in core/approvals.ts is the edge's FORBIDDEN.
+export { ForbiddenError } from '@hive/http-edge';
 
 /** An agent page's harness did not answer the daemon's forwarded request. */
 export class AgentUnreachableError extends HiveError {

@@ -17,17 +17,21 @@ const send = (a: Hono, method: string, headers: Record<string, string> = {}) =>
   a.request('http://127.0.0.1:7777/api/x', { method, headers, body: method === 'GET' ? undefined : '{}' });
 
 describe('sameOrigin', () => {
-  it('matches an http or https origin to its Host header, case-insensitively', () => {
+  it('matches the exact origin of a request to this Host, case-insensitively and with default ports', () => {
     expect(sameOrigin('http://127.0.0.1:7777', '127.0.0.1:7777')).toBe(true);
-    expect(sameOrigin('https://LOCALHOST:7777', 'localhost:7777')).toBe(true);
-    expect(sameOrigin('http://localhost:7777', 'LocalHost:7777')).toBe(true);
+    expect(sameOrigin('http://LOCALHOST:7777', 'localhost:7777')).toBe(true);
+    expect(sameOrigin('http://localhost', 'LocalHost:80')).toBe(true);
+    expect(sameOrigin('https://hive.example.org', 'hive.example.org', 'https:')).toBe(true);
   });
 
-  it('refuses another port or host, other schemes, "null" and a missing Host', () => {
+  it('refuses another port, host or scheme, "null", garbage and a missing Host', () => {
     expect(sameOrigin('http://127.0.0.1:7778', '127.0.0.1:7777')).toBe(false);
     expect(sameOrigin('http://evil.example', '127.0.0.1:7777')).toBe(false);
+    expect(sameOrigin('https://127.0.0.1:7777', '127.0.0.1:7777')).toBe(false);
+    expect(sameOrigin('http://hive.example.org', 'hive.example.org', 'https:')).toBe(false);
     expect(sameOrigin('file://127.0.0.1:7777', '127.0.0.1:7777')).toBe(false);
     expect(sameOrigin('null', '127.0.0.1:7777')).toBe(false);
+    expect(sameOrigin('not a url', '127.0.0.1:7777')).toBe(false);
     expect(sameOrigin('http://127.0.0.1:7777', undefined)).toBe(false);
   });
 });
@@ -41,6 +45,10 @@ describe('csrfGuard', () => {
       expect(res.status, method).toBe(403);
       expect(await res.json()).toEqual({ error: 'cross-origin request from http://evil.example refused', code: 'FORBIDDEN' });
     }
+  });
+
+  it('refuses our own host over another scheme', async () => {
+    expect((await send(app(csrfGuard()), 'POST', { ...json, origin: 'https://127.0.0.1:7777' })).status).toBe(403);
   });
 
   it('lets through mutations from its own origin or without an Origin, and reads from anywhere', async () => {

@@ -9,12 +9,14 @@ export function isMutation(method: string): boolean {
   return MUTATIONS.has(method.toUpperCase());
 }
 
-/** True when `origin` (an Origin header) is an http(s) origin for this Host header. */
-export function sameOrigin(origin: string, host: string | undefined | null): boolean {
+/**
+ * True when `origin` (an Origin header) is exactly the origin of a request to `host` over `scheme`:
+ * another port, another scheme (https to an http server), `null` or garbage are foreign.
+ */
+export function sameOrigin(origin: string, host: string | undefined | null, scheme: 'http:' | 'https:' = 'http:'): boolean {
   if (!host) return false;
   try {
-    const o = new URL(origin);
-    return (o.protocol === 'http:' || o.protocol === 'https:') && o.host === host.toLowerCase();
+    return new URL(origin).origin === new URL(`${scheme}//${host}`).origin;
   } catch {
     return false;
   }
@@ -22,6 +24,13 @@ export function sameOrigin(origin: string, host: string | undefined | null): boo
 
 /** The Host a request reached, as the node adapter put it into the request URL. */
 const hostOf = (url: string): string => new URL(url).host;
+
+/** Whether a request's Origin header, when present, is not the request's own origin. */
+function foreign(origin: string | undefined, url: string): boolean {
+  if (!origin) return false;
+  const u = new URL(url);
+  return !sameOrigin(origin, u.host, u.protocol === 'https:' ? 'https:' : 'http:');
+}
 
 /**
  * CSRF: a mutation whose Origin is present and not ours is refused (browsers always send it on
@@ -33,7 +42,7 @@ export function csrfGuard(o: { types?: readonly string[] | null } = {}): Middlew
   return async (c, next) => {
     if (isMutation(c.req.method)) {
       const origin = c.req.header('origin');
-      if (origin && !sameOrigin(origin, hostOf(c.req.url))) throw new ForbiddenError(`cross-origin request from ${origin.slice(0, 80)} refused`);
+      if (foreign(origin, c.req.url)) throw new ForbiddenError(`cross-origin request from ${origin!.slice(0, 80)} refused`);
       if (types) {
         const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         if (!types.includes(type)) throw new UnsupportedMediaTypeError(`mutations need Content-Type: ${types.join(' or ')}`);

@@ -1,21 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Hono } from 'hono';
 import { WebSocket, WebSocketServer } from 'ws';
 import { isValidAgentName } from '@hive/core';
 import { agentWebPort } from '@hive/ports';
 import type { Hive } from '../core/hive.js';
-import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError, ForbiddenError } from '../errors.js';
-import { RouteNotFoundError } from './http-errors.js';
+import { csrfGuard, isMutation, serveFile } from '@hive/http-edge';
+import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError } from '../errors.js';
 import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
 import { assertThawed } from '../core/freeze.js';
 import { audited } from './audit.js';
-import { CONTENT_TYPES } from './static.js';
 
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
-const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Each agent's page for the operator, at `/agents/<n>/` on the dashboard's origin.
@@ -25,7 +21,6 @@ const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const root = path.resolve(pageDir);
   const { ctx } = hive;
   const portOf = (name: string): number => {
     if (!isValidAgentName(name) || !ctx.store.getAgent(name)) throw new AgentNotFoundError(name);
@@ -34,17 +29,15 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
 
   app.use(
     '/:name/api/*',
-    audited(ctx.store, (c) => (MUTATIONS.has(c.req.method) ? { action: `page.${c.req.path.split('/api/')[1]}`, target: c.req.param('name') } : null)),
+    audited(ctx.store, (c) => (isMutation(c.req.method) ? { action: `page.${c.req.path.split('/api/')[1]}`, target: c.req.param('name') } : null)),
   );
   app.use('/:name/api/*', operatorAuth(ctx.operator, ctx.tokens));
+  // The harness cannot see the operator's origin: the daemon checks it here, as for its own API
+  // (form bodies only for the page's POST /api/model, where the SameSite=Strict cookie holds too).
+  app.use('/:name/api/*', csrfGuard({ types: ['application/json', 'application/x-www-form-urlencoded'] }));
   app.all('/:name/api/*', async (c) => {
     const name = c.req.param('name');
     const port = portOf(name);
-    if (MUTATIONS.has(c.req.method)) {
-      // The harness cannot see the operator's origin; the daemon checks it here, as for its own API.
-      const origin = c.req.header('origin');
-      if (origin && origin !== new URL(c.req.url).origin) throw new ForbiddenError(`cross-origin request from ${origin} refused`);
-    }
     const url = new URL(c.req.url);
     const rest = url.pathname.slice(`/agents/${name}`.length);
     // Frozen means no new turns: the page's chat waits for the thaw like the inbox does.
@@ -57,7 +50,7 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
       res = await fetch(`http://127.0.0.1:${port}${rest}${url.search}`, {
         method: c.req.method,
         headers,
-        body: MUTATIONS.has(c.req.method) ? await c.req.arrayBuffer() : undefined,
+        body: isMutation(c.req.method) ? await c.req.arrayBuffer() : undefined,
         redirect: 'manual',
         signal: AbortSignal.timeout(30_000),
       });
@@ -77,19 +70,8 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
   app.get('/:name', (c) => c.redirect(`/agents/${encodeURIComponent(c.req.param('name'))}/`));
   app.get('/:name/*', async (c) => {
     portOf(c.req.param('name'));
-    const rel = decodeURIComponent(c.req.path.slice(`/agents/${c.req.param('name')}/`.length)) || 'index.html';
-    const file = path.resolve(root, rel);
-    if (!file.startsWith(root + path.sep)) throw new RouteNotFoundError('GET', c.req.path);
-    const data = await readFile(file).catch(() => null);
-    if (!data) {
-      if (rel === 'index.html') return c.text('agent page not built: run pnpm build', 503);
-      throw new RouteNotFoundError('GET', c.req.path);
-    }
-    return c.body(data, 200, {
-      'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'cache-control': rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
+    const rel = c.req.path.slice(`/agents/${c.req.param('name')}/`.length);
+    return serveFile(c, { root: pageDir, rel, notBuilt: 'agent page not built: run pnpm build' });
   });
   return app;
 }

@@ -17,13 +17,12 @@ import {
   SpawnBody,
 } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
-import { ApprovalNotFoundError, BadRequestError, UnauthorizedError } from '../errors.js';
-import { errorResponse, RouteNotFoundError } from './http-errors.js';
-import { csrfGuard, hostGuard } from './guards.js';
-import { bearer, operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
+import { BadRequestError, RouteNotFoundError, UnauthorizedError, bearer, bodyCap, csrfGuard, hostGuard, intParam, jsonBody } from '@hive/http-edge';
+import { ApprovalNotFoundError } from '../errors.js';
+import { errorResponse } from './http-errors.js';
+import { operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { audited, bodyField } from './audit.js';
 import { agentPages } from './agent-pages.js';
-import { bodyCap, intParam, jsonBody } from './body.js';
 
 type Env = AuthEnv;
 
@@ -39,7 +38,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   app.onError((err, c) => errorResponse(c, err, log));
   app.notFound((c) => errorResponse(c, new RouteNotFoundError(c.req.method, new URL(c.req.url).pathname), log));
 
-  app.use('*', hostGuard(config.bind));
+  app.use('*', hostGuard(config.bind, 'reach the daemon as 127.0.0.1 or localhost'));
   // The largest legal body (a 32,000-character message) is far below this; anything bigger is refused.
   app.use('/api/*', bodyCap(MAX_BODY_BYTES));
   app.use('/agents/*', bodyCap(MAX_BODY_BYTES));
@@ -199,7 +198,6 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   });
   app.route('/api', op);
   if (o.agentPageDir) {
-    app.use('/agents/*', csrfGuard({ allowForm: true }));
     app.route('/agents', agentPages(hive, o.agentPageDir));
   }
   return app;

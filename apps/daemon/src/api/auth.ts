@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import type { OperatorAuth } from '../core/secrets.js';
 import type { AgentTokens } from '../core/tokens.js';
-import { UnauthorizedError } from '../errors.js';
+import { bearer, UnauthorizedError } from '@hive/http-edge';
 
 /** The dashboard's session cookie: HttpOnly, SameSite=Strict, set by `POST /api/login`. */
 export const SESSION_COOKIE = 'hive_session';
@@ -11,11 +11,6 @@ export const SESSION_COOKIE = 'hive_session';
 export type Actor = string;
 
 export type AuthEnv = { Variables: { agent: string; actor: Actor } };
-
-export function bearer(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return m?.[1];
-}
 
 /** The operator behind a request, or null: the bearer token (CLI, scripts) or a session cookie (dashboard). */
 export function operatorOf(auth: OperatorAuth, headers: { authorization?: string; cookie?: string | null }): Actor | null {

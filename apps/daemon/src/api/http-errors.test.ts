@@ -7,14 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { HiveError } from '@hive/core';
 import { PortTakenError } from '@hive/ports';
 import { GitError, ProposalRefusedError } from '@hive/gitops';
-import { AgentNotFoundError } from '../errors.js';
-import { errorResponse, HTTP_STATUS, RouteNotFoundError, statusFor } from './http-errors.js';
+import { AgentExistsError, AgentNotFoundError } from '../errors.js';
+import { RouteNotFoundError } from '@hive/http-edge';
+import { errorResponse, HTTP_STATUS, statusFor } from './http-errors.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** Production sources whose errors can reach the daemon's API: the libraries it composes and the daemon itself. */
 function productionSources(): string[] {
-  const roots = ['core', 'gitops', 'ports', 'containers', 'metaflake', 'protocol'].map((p) => path.join(REPO, 'packages', p, 'src'));
+  const roots = ['core', 'gitops', 'ports', 'containers', 'metaflake', 'protocol', 'http-edge'].map((p) => path.join(REPO, 'packages', p, 'src'));
   roots.push(path.join(REPO, 'apps', 'daemon', 'src'));
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -66,11 +67,8 @@ describe('error codes → HTTP statuses, in one table', () => {
   });
 
   it('decides by code, whatever status an error object still carries', async () => {
-    class Teapot extends HiveError {
-      readonly code = 'AGENT_EXISTS';
-      override readonly status = 418;
-    }
-    expect((await answer(new Teapot('agent coder already exists'))).status).toBe(409);
+    const teapot = Object.assign(new AgentExistsError('coder'), { status: 418 });
+    expect((await answer(teapot)).status).toBe(409);
   });
 
   it('answers a code it does not know, and any other throw, as a one-line 500', async () => {

@@ -1,13 +1,15 @@
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { HiveError } from '@hive/core';
 import type { Logger } from 'pino';
+import { errorResponse as edgeErrorResponse, statusFor as tableStatus, type StatusTable } from '@hive/http-edge';
+
+// The audit records refusals with the same one-line message the wire carries.
+export { oneLine } from '@hive/http-edge';
 
 /**
  * Every error code the daemon answers with, and its HTTP status: the one place a status is decided.
  * Libraries carry codes only; a code missing here is answered 500 and logged (the test keeps it complete).
  */
-export const HTTP_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
+export const HTTP_STATUS: StatusTable = {
   // the request itself is malformed or names something malformed
   BAD_REQUEST: 400,
   INVALID_NAME: 400,
@@ -72,33 +74,16 @@ export const HTTP_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   BWRAP_NOT_FOUND: 500,
   UNSANDBOXED_ROOT: 500,
   INVALID_POLICY: 500,
+  INVALID_NETWORK_MODE: 500,
   SECRET_FILE: 500,
 };
 
 /** The status for an error code: the table's, 500 for a code it does not know. */
-export function statusFor(code: string): ContentfulStatusCode {
-  return Object.hasOwn(HTTP_STATUS, code) ? HTTP_STATUS[code]! : 500;
+export function statusFor(code: string): ReturnType<typeof tableStatus> {
+  return tableStatus(HTTP_STATUS, code);
 }
 
-/** No route answers this method and path. */
-export class RouteNotFoundError extends HiveError {
-  readonly code = 'NOT_FOUND';
-  constructor(method: string, pathname: string) {
-    super(`no route ${method} ${pathname}`);
-  }
-}
-
-/** Maps any thrown value to `{error, code}` with the table's status; never a stack trace on the wire. */
+/** Any thrown value as the edge's `{error, code}` with this table's status; never a stack trace on the wire. */
 export function errorResponse(c: Context, err: unknown, log: Logger): Response {
-  if (err instanceof HiveError) {
-    if (!Object.hasOwn(HTTP_STATUS, err.code)) log.warn({ code: err.code }, 'error code without an HTTP status: add it to HTTP_STATUS');
-    return c.json({ error: oneLine(err.message), code: err.code }, statusFor(err.code));
-  }
-  log.error({ err }, 'unexpected error');
-  return c.json({ error: `internal error: ${oneLine(String((err as Error)?.message ?? err))}`, code: 'INTERNAL' }, 500);
-}
-
-export function oneLine(s: string): string {
-  const line = s.split('\n').find((l) => l.trim()) ?? s;
-  return line.length > 500 ? line.slice(0, 500) + '…' : line;
+  return edgeErrorResponse(c, err, { status: HTTP_STATUS, log });
 }

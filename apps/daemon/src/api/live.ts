@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventFrame } from '@hive/protocol';
 import type { Hive } from '../core/hive.js';
 import { hostAllowed } from '@hive/core';
+import { sameOrigin } from '@hive/http-edge';
 import { operatorOf } from './auth.js';
 import { agentSocketUpgrade } from './agent-pages.js';
 
@@ -33,7 +34,7 @@ export function attachEventSocket(server: Server, hive: Hive): WebSocketServer {
     if (!hostAllowed(hive.ctx.config.bind, req.headers.host)) return refuse(socket, 403, 'Forbidden');
     // Cross-site WebSocket hijacking: browsers always send Origin; it must be ours.
     const origin = req.headers.origin;
-    if (origin && origin !== url.origin) return refuse(socket, 403, 'Forbidden');
+    if (origin && !sameOrigin(origin, url.host)) return refuse(socket, 403, 'Forbidden');
     if (url.pathname.startsWith('/agents/')) return agentSocket(req, socket, head, url, (code, text) => refuse(socket, code, text));
     if (url.pathname !== '/api/events/ws') return refuse(socket, 404, 'Not Found');
     // Browsers send the session cookie on the upgrade; scripts send the bearer token.
