@@ -17,6 +17,11 @@ let
   # StateDirectory= only manages directories below /var/lib.
   stateUnderVarLib = lib.hasPrefix "/var/lib/" cfg.stateDir;
 
+  # As nixos-containers.nix decides it: hosts that started before 22.05 keep /etc/containers, and the
+  # nixos-container it installs is built with that dir (pkgs.nixos-container alone would use the new one).
+  containerConfDir = if lib.versionAtLeast config.system.stateVersion "22.05" then "/etc/nixos-containers" else "/etc/containers";
+  hostNixosContainer = "/run/current-system/sw/bin/nixos-container";
+
   # The CLI takes the operator token from its environment; read it at start so
   # it never lands in the store or a unit file.
   autoUpdateScript = pkgs.writeShellScript "hyperhive-auto-update" ''
@@ -36,6 +41,14 @@ let
     HIVE_MANAGER_NAME = cfg.managerName;
     HIVE_HYPERHIVE_URL = cfg.hyperhiveFlakeUrl;
     HIVE_CLAUDE_CMD = cfg.claudeCommand;
+    # The containers are built for this host's platform (the meta flake's `system`).
+    HIVE_SYSTEM = pkgs.stdenv.hostPlatform.system;
+    HIVE_NIXOS_NETWORK = cfg.network;
+    HIVE_NIXOS_CONF_DIR = containerConfDir;
+    HIVE_NIXOS_CONTAINER_BIN = hostNixosContainer;
+    # nixos-container's own `nix build` of the meta flake passes no feature flag, and the daemon's
+    # nix calls need flakes whatever the host's nix.conf says.
+    NIX_CONFIG = "extra-experimental-features = nix-command flakes";
   } // lib.optionalAttrs (cfg.operatorTokenFile != null) {
     HIVE_OPERATOR_TOKEN_FILE = toString cfg.operatorTokenFile;
   };
@@ -111,6 +124,25 @@ in
       description = "The claude CLI the agents' harnesses run once per turn.";
     };
 
+    network = mkOption {
+      type = types.enum [ "host" "private" ];
+      default = "host";
+      description = ''
+        How agent containers are networked. `host` (default): the host's network namespace, harnesses on
+        127.0.0.1:<port> and the daemon on 127.0.0.1 — simple, but an agent can reach every loopback service
+        of the host. `private`: each container on its own veth pair (10.233.N.1 host side, 10.233.N.2 inside),
+        the daemon reaching each harness at its container address and agents reaching the daemon at their
+        host address; egress through NAT on `nat.externalInterface`. Isolation versus the seed's port scheme.
+      '';
+    };
+
+    nat.externalInterface = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "eth0";
+      description = "With `network = \"private\"`: the interface agents' traffic (the Anthropic API, git, packages) leaves by, NATed.";
+    };
+
     autoUpdate = {
       enable = mkEnableOption "periodic `hive auto-update`: relock the meta flake's hyperhive input and rebuild every agent";
 
@@ -133,12 +165,28 @@ in
         assertion = cfg.operatorTokenFile == null || !(lib.hasPrefix builtins.storeDir (toString cfg.operatorTokenFile));
         message = "services.hyperhive.operatorTokenFile must not be in the Nix store (it is world-readable there)";
       }
+      {
+        assertion = cfg.network == "host" || !loopback;
+        message = "services.hyperhive.network = \"private\": agents reach the daemon at their container's host address, so set bind = \"0.0.0.0\" (the firewall opens dashboardPort to the ve-* interfaces only)";
+      }
+      {
+        assertion = cfg.network == "host" || cfg.nat.externalInterface != null;
+        message = "services.hyperhive.network = \"private\": set services.hyperhive.nat.externalInterface so agents reach the internet through NAT";
+      }
     ];
 
     # nixos-container's imperative containers (/etc/nixos-containers/*.conf,
-    # container@<name>.service). Agents share the host network
-    # (privateNetwork = false) and bind 127.0.0.1:<port>, so no NAT or bridge.
+    # container@<name>.service). On the host network (the default) agents bind
+    # 127.0.0.1:<port>, so no NAT or bridge; a private network gets both below.
     boot.enableContainers = true;
+
+    networking.nat = mkIf (cfg.network == "private") {
+      enable = true;
+      internalInterfaces = [ "ve-+" ];
+      externalInterface = cfg.nat.externalInterface;
+    };
+    # Agents reach the daemon over their veth; nothing else of the host is opened to them.
+    networking.firewall.interfaces."ve-+".allowedTCPPorts = mkIf (cfg.network == "private") [ cfg.dashboardPort ];
 
     environment.systemPackages = [ cfg.package ];
     # The `hive` CLI talks to the local daemon.
@@ -153,7 +201,8 @@ in
       wantedBy = [ "multi-user.target" ];
       wants = [ "network-online.target" ];
       after = [ "network-online.target" "nix-daemon.service" ];
-      path = [ cfg.package pkgs.nixos-container config.nix.package pkgs.git pkgs.systemd pkgs.coreutils ];
+      # nixos-container is the host's own (HIVE_NIXOS_CONTAINER_BIN), built for the host's conf dir.
+      path = [ cfg.package config.nix.package pkgs.git pkgs.systemd pkgs.coreutils ];
       environment = daemonEnv;
       serviceConfig = {
         # Root: nixos-container and the nspawn config under /etc need it.

@@ -50,7 +50,7 @@ describe('flake.nix', () => {
     const got = await evalModules<{ exec: string; url: string }>(
       [
         withFlake('self.nixosModules.default'),
-        '{ services.hyperhive.enable = true; nix.package = pkgs.git; }',
+        '{ services.hyperhive.enable = true; nix.package = pkgs.git; system.stateVersion = "25.05"; }',
       ],
       'r: { exec = r.config.systemd.services.hyperhive.serviceConfig.ExecStart; url = r.config.systemd.services.hyperhive.environment.HIVE_HYPERHIVE_URL; }',
     );
@@ -87,6 +87,22 @@ describe('flake.nix', () => {
   });
 });
 
+describe('flake.lock', () => {
+  it('pins nixpkgs to a nixos release by full rev and narHash, matching the input flake.nix declares', () => {
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'flake.lock'), 'utf8')) as {
+      version: number;
+      root: string;
+      nodes: Record<string, { inputs?: Record<string, string>; locked?: Record<string, unknown>; original?: Record<string, unknown> }>;
+    };
+    expect([lock.version, lock.root, lock.nodes.root!.inputs]).toEqual([7, 'root', { nixpkgs: 'nixpkgs' }]);
+    const n = lock.nodes.nixpkgs!;
+    expect(n.locked).toMatchObject({ type: 'github', owner: 'NixOS', repo: 'nixpkgs', rev: expect.stringMatching(/^[0-9a-f]{40}$/), narHash: expect.stringMatching(/^sha256-[A-Za-z0-9+/]{43}=$/) });
+    const url = /inputs\.nixpkgs\.url = "github:([^/]+)\/([^/]+)\/([^"]+)";/.exec(readFileSync(path.join(repoRoot, 'flake.nix'), 'utf8'))!;
+    expect(n.original).toEqual({ type: 'github', owner: url[1], repo: url[2], ref: url[3] });
+    expect(url[3]).toMatch(/^nixos-\d\d\.\d\d$/);
+  });
+});
+
 describe('flake.nix under the real flake machinery', () => {
   /** Copies a repo-relative file or directory into a map for commitFiles. */
   function collect(rel: string, into: Record<string, string>): Record<string, string> {
@@ -109,7 +125,8 @@ describe('flake.nix under the real flake machinery', () => {
       'stub-pkgs.nix': readFileSync(path.join(fixtures, 'stub-pkgs.nix'), 'utf8'),
     });
     const files: Record<string, string> = {};
-    for (const rel of ['flake.nix', 'nix', 'packages/gitops/templates', 'apps/daemon/package.json']) collect(rel, files);
+    // flake.lock too: the committed pin must parse, and the override must keep it offline.
+    for (const rel of ['flake.nix', 'flake.lock', 'nix', 'packages/gitops/templates', 'apps/daemon/package.json']) collect(rel, files);
     const repo = await initRepo();
     await commitFiles(repo, files);
 
@@ -127,7 +144,7 @@ describe('flake.nix under the real flake machinery', () => {
     const url = await evalAttr(
       'nixosModules',
       `m: let pkgs = import ${nixPath(path.join(fixtures, 'stub-pkgs.nix'))}; in
-        (${evalModulesExpr('[ m.default { services.hyperhive.enable = true; nix.package = pkgs.git; } ]')})
+        (${evalModulesExpr('[ m.default { services.hyperhive.enable = true; nix.package = pkgs.git; system.stateVersion = "25.05"; } ]')})
           .config.systemd.services.hyperhive.environment.HIVE_HYPERHIVE_URL`,
     );
     expect(url).toMatch(/^path:\/nix\/store\/[0-9a-z]{32}-source$/);

@@ -9,11 +9,11 @@ const harnessBase = repoPath('nix/modules/harness-base.nix');
 const template = repoPath('packages/gitops/templates/agent.nix');
 
 /** What the meta flake's mkAgent sets on top of the agent's own module. */
-function identity(o: { name: string; port: number; isManager?: boolean; extra?: string }): string {
+function identity(o: { name: string; port: number; isManager?: boolean; managerName?: string; extra?: string }): string {
   return `{
     hive = {
       name = "${o.name}"; label = "${o.name} (test)"; port = ${o.port}; dashboardPort = 7788;
-      isManager = ${o.isManager ? 'true' : 'false'}; package = pkgs.git;
+      isManager = ${o.isManager ? 'true' : 'false'}; package = pkgs.git;${o.managerName ? ` managerName = "${o.managerName}";` : ''}
     };
     programs.git.config.user = { name = "${o.name}"; email = "${o.name}@hyperhive.invalid"; };
     ${o.extra ?? ''}
@@ -85,6 +85,54 @@ describe('harness-base.nix', () => {
   it('marks the manager', async () => {
     const svc = await service([harnessBase, identity({ name: 'hm1nd', port: 8000, isManager: true })]);
     expect(svc.environment).toMatchObject({ HIVE_IS_MANAGER: '1', HIVE_PORT: '8000', HIVE_MANAGER_NAME: 'hm1nd' });
+  });
+
+  it("runs the harness with the manager name mkAgent sets, not the default", async () => {
+    const svc = await service([harnessBase, identity({ name: 'coder', port: 8202, managerName: 'boss' })]);
+    expect(svc.environment.HIVE_MANAGER_NAME).toBe('boss');
+  });
+
+  it('is an nspawn container on the host network by default: loopback bind, daemon on loopback, its own firewall off', async () => {
+    const got = await evalModules<{ nspawn: boolean; env: Record<string, string>; fw: boolean; ports: number[] }>(
+      [harnessBase, identity({ name: 'coder', port: 8202 })],
+      'r: { nspawn = r.config.boot.isNspawnContainer; env = r.config.systemd.services.hive-harness.environment; fw = r.config.networking.firewall.enable; ports = r.config.networking.firewall.allowedTCPPorts or [ ]; }',
+    );
+    expect(got.nspawn).toBe(true);
+    expect(got.env).toMatchObject({ HIVE_BIND: '127.0.0.1', HIVE_DAEMON_URL: 'http://127.0.0.1:7788' });
+    expect([got.fw, got.ports]).toEqual([false, []]);
+  });
+
+  it('on a private network binds all of its addresses, opens only the harness port, and finds the daemon at its gateway', async () => {
+    const got = await evalModules<{ env: Record<string, string>; fw: boolean; ports: number[]; start: string }>(
+      [harnessBase, identity({ name: 'coder', port: 8202, extra: 'hive.privateNetwork = true;' })],
+      'r: { env = r.config.systemd.services.hive-harness.environment; fw = r.config.networking.firewall.enable; ports = r.config.networking.firewall.allowedTCPPorts; start = builtins.readFile r.config.systemd.services.hive-harness.serviceConfig.ExecStart; }',
+      { writeStore: true },
+    );
+    expect(got.env.HIVE_BIND).toBe('0.0.0.0');
+    expect(got.env.HIVE_DAEMON_URL).toBeUndefined();
+    expect([got.fw, got.ports]).toEqual([true, [8202]]);
+    expect(got.start).toContain('-iproute2/bin/ip -4 route show default');
+    expect(got.start).toContain('HIVE_DAEMON_URL="http://$gateway:7788"');
+  });
+
+  it('turns hive.limits into the settings of the agent\'s container unit, leaving out the unset ones', async () => {
+    const unit = (extra: string) =>
+      evalModules<{ name: string; serviceConfig: Record<string, unknown> }>([harnessBase, identity({ name: 'coder', port: 8202, extra })], 'r: r.config.hive.containerUnit');
+    expect(await unit('hive.limits = { memoryMax = "2G"; cpuQuota = "50%"; tasksMax = 512; };')).toEqual({
+      name: 'container@h-coder',
+      serviceConfig: { MemoryMax: '2G', CPUQuota: '50%', TasksMax: 512 },
+    });
+    expect(await unit('hive.limits.memoryMax = "512M";')).toEqual({ name: 'container@h-coder', serviceConfig: { MemoryMax: '512M' } });
+    expect(await unit('')).toEqual({ name: 'container@h-coder', serviceConfig: {} });
+    const err = await unit('hive.limits.cpuQuota = "half";').catch((e: unknown) => e);
+    expect((err as { stderr: string }).stderr).toMatch(/hive\.limits\.cpuQuota' is not of type/);
+  });
+
+  it("declares the options the meta flake's offline stub harness-base declares, and those only the real build needs besides", async () => {
+    const real = await evalModules<string[]>([harnessBase], 'r: builtins.attrNames r.options.hive');
+    const stub = await evalModules<string[]>([repoPath('packages/metaflake/stub/hyperhive/harness-base.nix')], 'r: builtins.attrNames r.options.hive');
+    expect(real.filter((n) => !stub.includes(n)).sort()).toEqual(['claudePackage', 'package', 'user']);
+    expect(stub.filter((n) => !real.includes(n))).toEqual([]);
   });
 
   it("puts /run/current-system/sw on the service PATH so the agent's own packages are seen", async () => {

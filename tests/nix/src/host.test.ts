@@ -7,7 +7,10 @@ import { evalModules, repoPath } from './nix-eval.js';
 
 const host = repoPath('nix/modules/host.nix');
 /** What every host sets besides hyperhive; `nix.package` stands in for the NixOS default. */
-const base = `{ nix.package = pkgs.git // { name = "nix"; outPath = "/nix/store/00000000000000000000000000000000-nix"; }; }`;
+const base = `{ lib, ... }: {
+  nix.package = pkgs.git // { name = "nix"; outPath = "/nix/store/00000000000000000000000000000000-nix"; };
+  system.stateVersion = lib.mkDefault "25.05";
+}`;
 
 function hostWith(settings: string): string[] {
   return [
@@ -32,6 +35,8 @@ type Evaluated = {
   hiveUrl: string | null;
   tmpfiles: string[];
   firewall: number[];
+  nat: { enable: boolean; internalInterfaces: string[]; externalInterface: string } | null;
+  veFirewall: number[];
 };
 
 const select = `r: {
@@ -43,6 +48,8 @@ const select = `r: {
   hiveUrl = r.config.environment.variables.HIVE_URL or null;
   tmpfiles = r.config.systemd.tmpfiles.rules or [ ];
   firewall = r.config.networking.firewall.allowedTCPPorts or [ ];
+  nat = r.config.networking.nat or null;
+  veFirewall = r.config.networking.firewall.interfaces."ve-+".allowedTCPPorts or [ ];
 }`;
 const evalHost = (settings = '{ }') => evalModules<Evaluated>(hostWith(settings), select);
 
@@ -52,7 +59,7 @@ describe('host.nix (services.hyperhive)', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'enable', 'package', 'stateDir', 'dashboardPort', 'bind', 'operatorTokenFile',
-        'managerName', 'hyperhiveFlakeUrl', 'autoUpdate', 'claudeCommand',
+        'managerName', 'hyperhiveFlakeUrl', 'autoUpdate', 'claudeCommand', 'network', 'nat',
       ]),
     );
     const autoUpdate = await evalModules<string[]>([host], 'r: builtins.attrNames r.options.services.hyperhive.autoUpdate');
@@ -79,14 +86,47 @@ describe('host.nix (services.hyperhive)', () => {
       HIVE_MANAGER_NAME: 'hm1nd',
       HIVE_HYPERHIVE_URL: 'github:example/hyperhive',
       HIVE_CLAUDE_CMD: 'claude',
+      HIVE_SYSTEM: 'x86_64-linux',
+      HIVE_NIXOS_NETWORK: 'host',
+      HIVE_NIXOS_CONF_DIR: '/etc/nixos-containers',
+      HIVE_NIXOS_CONTAINER_BIN: '/run/current-system/sw/bin/nixos-container',
+      NIX_CONFIG: 'extra-experimental-features = nix-command flakes',
     });
   });
 
-  it('puts nixos-container, nix and git on the daemon PATH', async () => {
+  it("puts nix and git on the daemon PATH and drives the host's own nixos-container, not pkgs.nixos-container", async () => {
     const { service } = await evalHost();
-    expect(service!.path.map((p) => p.replace(/^\/nix\/store\/[0-9a-z]{32}-/, ''))).toEqual(
-      expect.arrayContaining(['hyperhive', 'nixos-container', 'nix', 'git', 'systemd']),
-    );
+    const names = service!.path.map((p) => p.replace(/^\/nix\/store\/[0-9a-z]{32}-/, ''));
+    expect(names).toEqual(expect.arrayContaining(['hyperhive', 'nix', 'git', 'systemd']));
+    expect(names).not.toContain('nixos-container');
+  });
+
+  it('points the daemon at /etc/containers on a host whose stateVersion predates 22.05, as the containers module does', async () => {
+    const old = await evalModules<Evaluated>([...hostWith('{ }'), '{ system.stateVersion = "21.11"; }'], select);
+    expect(old.service!.environment.HIVE_NIXOS_CONF_DIR).toBe('/etc/containers');
+    expect((await evalModules<Evaluated>([...hostWith('{ }'), '{ system.stateVersion = "22.05"; }'], select)).service!.environment.HIVE_NIXOS_CONF_DIR).toBe('/etc/nixos-containers');
+  });
+
+  it('keeps containers on the host network by default: no NAT, nothing opened to ve-*', async () => {
+    const got = await evalHost();
+    expect([got.nat, got.veFirewall, got.failed]).toEqual([null, [], []]);
+  });
+
+  it('gives a private network NAT on the external interface and opens only the dashboard port to the veths', async () => {
+    const got = await evalHost('{ network = "private"; bind = "0.0.0.0"; operatorTokenFile = "/run/secrets/t"; nat.externalInterface = "eth0"; }');
+    expect(got.failed).toEqual([]);
+    expect(got.nat).toEqual({ enable: true, internalInterfaces: ['ve-+'], externalInterface: 'eth0' });
+    expect(got.veFirewall).toEqual([7777]);
+    expect(got.firewall).toEqual([]);
+    expect(got.service!.environment.HIVE_NIXOS_NETWORK).toBe('private');
+  });
+
+  it('refuses a private network the agents could not use: daemon on loopback, or no NAT interface', async () => {
+    const got = await evalHost('{ network = "private"; }');
+    expect(got.failed).toEqual([
+      'services.hyperhive.network = "private": agents reach the daemon at their container\'s host address, so set bind = "0.0.0.0" (the firewall opens dashboardPort to the ve-* interfaces only)',
+      'services.hyperhive.network = "private": set services.hyperhive.nat.externalInterface so agents reach the internet through NAT',
+    ]);
   });
 
   it('enables nixos-containers and points the hive CLI at the daemon', async () => {
