@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarnessState } from '@hive/protocol';
 import { startScriptedApi, type ScriptedApi } from '@hive/testkit';
-import { createApp } from './app.js';
+import { createApp, HTTP_STATUS } from './app.js';
 import type { Harness } from './harness.js';
 import { inProcessHarness } from './test-support/in-process.js';
 import { daemonAuth, TEST_DAEMON_KEY_SHA256 } from './test-support/harness-process.js';
@@ -190,10 +191,10 @@ describe('harness HTTP API', () => {
     const { req } = setup();
     const res = await req('/api/nope');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: 'not found', code: 'NOT_FOUND' });
+    expect(await res.json()).toEqual({ error: 'no route GET /api/nope', code: 'NOT_FOUND' });
     const bad = await req('/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'body is not valid JSON', code: 'BAD_REQUEST' });
+    expect(await bad.json()).toEqual({ error: 'malformed JSON body', code: 'BAD_REQUEST' });
   });
 
   it('answers every refusal as {error, code}, like the daemon', async () => {
@@ -222,5 +223,20 @@ describe('harness HTTP API', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<hive-harness-app>');
     expect((await req('/..%2f..%2fpackage.json')).status).toBe(404);
+  });
+});
+
+describe('harness error codes → HTTP statuses, in one table', () => {
+  const src = path.dirname(fileURLToPath(import.meta.url));
+  const production = readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'testing.ts');
+
+  it('has a status for every error code the harness declares', () => {
+    const codes = production.flatMap((f) => [...readFileSync(path.join(src, f), 'utf8').matchAll(/readonly code = '([A-Z_]+)'/g)].map((m) => m[1]!));
+    expect(codes.length).toBeGreaterThan(2);
+    expect(codes.filter((c) => !Object.hasOwn(HTTP_STATUS, c))).toEqual([]);
+  });
+
+  it('leaves statuses out of the error classes', () => {
+    for (const f of production) expect(readFileSync(path.join(src, f), 'utf8'), f).not.toMatch(/override readonly status\b/);
   });
 });

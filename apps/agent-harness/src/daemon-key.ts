@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearer, tokenMatchesDigest } from '@hive/http-edge';
 
 /**
  * Whether an `Authorization: Bearer <key>` header carries the daemon's key for this agent.
@@ -6,10 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * that, but cannot turn it back into a key another harness would take.
  */
 export function daemonKeyMatches(header: string | undefined, keySha256: string | null): boolean {
-  if (!keySha256) return false;
-  const m = /^Bearer\s+(\S{16,512})$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = createHash('sha256').update(m[1]!).digest();
-  const want = Buffer.from(keySha256, 'hex');
-  return want.length === given.length && timingSafeEqual(given, want);
+  const key = bearer(header);
+  // The daemon's keys are 16–512 characters: nothing else is worth hashing.
+  return key !== undefined && key.length >= 16 && key.length <= 512 && tokenMatchesDigest(key, keySha256);
 }

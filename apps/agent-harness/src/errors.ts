@@ -11,7 +11,6 @@ export class HarnessConfigError extends HiveError {
 /** Every bind attempt found the port taken. */
 export class BindFailedError extends HiveError {
   readonly code = 'BIND_FAILED';
-  override readonly status = 500;
   constructor(readonly host: string, readonly port: number, readonly tries: number, options?: { cause?: unknown }) {
     super(
       `cannot bind ${host}:${port}: address still in use after ${tries} tries — another process holds the port (stop it, or give this agent another port)`,
@@ -23,15 +22,11 @@ export class BindFailedError extends HiveError {
 /** The daemon's agent API refused or failed a tool call. */
 export class AgentApiError extends HiveError {
   readonly code = 'AGENT_API';
-  constructor(readonly path: string, override readonly status: number, message: string, options?: { cause?: unknown }) {
+  /** `httpStatus` is what the daemon answered (502 when it did not), kept for logs. */
+  constructor(readonly path: string, readonly httpStatus: number, message: string, options?: { cause?: unknown }) {
     super(`${path}: ${message}`, options);
   }
 }
 
-/** A request body or form field failed validation. */
-export class BadRequestError extends HiveError {
-  readonly code = 'BAD_REQUEST';
-  constructor(message: string) {
-    super(message);
-  }
-}
+// A bad request body or form field (model.ts) is the edge's BAD_REQUEST.
+export { BadRequestError } from '@hive/http-edge';
