@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChatEntry } from '@hive/protocol';
+import { appendJsonLine, readJsonLines } from './state-files.js';
 
 /** Entries kept in memory for the page; the file keeps everything. */
 const MEMORY_LIMIT = 2000;
@@ -19,34 +20,18 @@ export class History {
   }
 
   #load(): void {
-    let text = '';
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      return;
+    const entries = readJsonLines(this.file, ChatEntry);
+    for (const e of entries) {
+      this.#nextId = Math.max(this.#nextId, e.id + 1);
+      if (e.turn !== null) this.#lastTurn = Math.max(this.#lastTurn, e.turn);
     }
-    // A torn last line (crash mid-write) is skipped rather than failing the start.
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const r = ChatEntry.safeParse(raw);
-      if (!r.success) continue;
-      this.#entries.push(r.data);
-      this.#nextId = Math.max(this.#nextId, r.data.id + 1);
-      if (r.data.turn !== null) this.#lastTurn = Math.max(this.#lastTurn, r.data.turn);
-    }
-    if (this.#entries.length > MEMORY_LIMIT) this.#entries = this.#entries.slice(-MEMORY_LIMIT);
+    this.#entries = entries.slice(-MEMORY_LIMIT);
   }
 
   /** Appends an entry (id and timestamp assigned here) and returns it. */
   append(entry: Pick<ChatEntry, 'role' | 'text' | 'turn'>): ChatEntry {
     const full: ChatEntry = { id: this.#nextId++, ts: new Date().toISOString(), ...entry };
-    appendFileSync(this.file, JSON.stringify(full) + '\n', { mode: 0o600 });
+    appendJsonLine(this.file, full);
     this.#entries.push(full);
     if (this.#entries.length > MEMORY_LIMIT) this.#entries.shift();
     return full;

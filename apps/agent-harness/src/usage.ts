@@ -1,6 +1,6 @@
-import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageRecord, type AgentUsage } from '@hive/protocol';
+import { appendJsonLine, readJsonLines } from './state-files.js';
 import type { ResultEvent } from './stream-json.js';
 
 /** The UTC day (`YYYY-MM-DD`) of an ISO time: budgets reset at 00:00 UTC. */
@@ -57,31 +57,16 @@ function sum(records: UsageRecord[]): AgentUsage {
 /** `usage.jsonl` in the agent's state dir: one UsageRecord per turn that ran, reloaded on start. */
 export class UsageLog {
   readonly file: string;
-  #records: UsageRecord[] = [];
+  #records: UsageRecord[];
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'usage.jsonl');
-    let text = '';
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      return;
-    }
-    // A torn or foreign line is skipped: the log is an account, not something to fail a start over.
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const r = UsageRecord.safeParse(JSON.parse(line));
-        if (r.success) this.#records.push(r.data);
-      } catch {
-        continue;
-      }
-    }
+    this.#records = readJsonLines(this.file, UsageRecord);
   }
 
   /** Appends one turn's record. */
   append(record: UsageRecord): void {
-    appendFileSync(this.file, JSON.stringify(record) + '\n', { mode: 0o600 });
+    appendJsonLine(this.file, record);
     this.#records.push(record);
   }
 
