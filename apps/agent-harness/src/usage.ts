@@ -4,7 +4,7 @@ import { appendJsonLine, readJsonLines } from './state-files.js';
 import type { ResultEvent } from './stream-json.js';
 
 /** The UTC day (`YYYY-MM-DD`) of an ISO time: budgets reset at 00:00 UTC. */
-export const utcDay = (iso: string | Date): string => new Date(iso).toISOString().slice(0, 10);
+const utcDay = (iso: string | Date): string => new Date(iso).toISOString().slice(0, 10);
 
 /** Builds a turn's usage record from its `result` event; a run without one (it never started, or was killed) costs zero. */
 export function usageRecordOf(o: { turn: number; ok: boolean; model: string; result: ResultEvent | null; now?: Date }): UsageRecord {
