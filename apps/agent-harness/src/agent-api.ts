@@ -1,6 +1,18 @@
 import { ErrorBody } from '@hive/protocol';
 import { AgentApiError } from './errors.js';
 
+/** A held turn slot: `release` closes the connection that is the lease (idempotent). */
+export interface TurnSlotLease {
+  release(): void;
+}
+
+/** One line of the daemon's `turn_slot` stream. */
+interface SlotLine {
+  queued?: boolean;
+  position?: number;
+  granted?: boolean;
+}
+
 export interface AgentApiOptions {
   /** The daemon's base URL, e.g. `http://127.0.0.1:7777`. */
   daemonUrl: string;
@@ -50,6 +62,64 @@ export class AgentApiClient {
     } catch (err) {
       warn(`${tool} not delivered: ${(err as Error).message}`);
       return false;
+    }
+  }
+
+  /**
+   * Waits for one of the hive's turn slots (`POST /api/agent/turn_slot`) and holds it while the
+   * lease is open: the connection is the lease, so the daemon frees the slot when it closes and a
+   * harness that dies mid-turn cannot keep one. `onQueued` runs when the daemon says we wait.
+   * Null when the daemon has no slots (404: an older daemon); an abort of `signal` rejects.
+   */
+  async holdTurnSlot(o: { signal: AbortSignal; onQueued?: (position: number) => void }): Promise<TurnSlotLease | null> {
+    const path = '/api/agent/turn_slot';
+    const lease = new AbortController();
+    let res: Response;
+    try {
+      res = await fetch(`${this.o.daemonUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` },
+        body: '{}',
+        signal: AbortSignal.any([lease.signal, o.signal]),
+      });
+    } catch (err) {
+      if (o.signal.aborted) throw o.signal.reason;
+      throw new AgentApiError(path, 502, `daemon unreachable at ${this.o.daemonUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok || !res.body) {
+      const e = ErrorBody.safeParse(await res.json().catch(() => null));
+      throw new AgentApiError(path, res.status, e.success ? e.data.error : `daemon answered ${res.status}`);
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new AgentApiError(path, 502, 'the daemon closed the turn slot request before granting a slot');
+        buffered += decoder.decode(value, { stream: true });
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = JSON.parse(buffered.slice(0, nl)) as SlotLine;
+          buffered = buffered.slice(nl + 1);
+          if (line.queued) o.onQueued?.(line.position ?? 0);
+          if (!line.granted) continue;
+          // Keep reading the daemon's heartbeats so the connection stays live until release.
+          void (async () => {
+            while (!(await reader.read()).done);
+          })().catch(() => {});
+          return { release: () => lease.abort() };
+        }
+      }
+    } catch (err) {
+      lease.abort();
+      if (o.signal.aborted) throw o.signal.reason;
+      if (err instanceof AgentApiError) throw err;
+      throw new AgentApiError(path, 502, `turn slot request failed: ${(err as Error).message}`, { cause: err });
     }
   }
 }

@@ -118,6 +118,12 @@ export class Harness {
       // Reports are fire-and-forget: a slow or absent daemon never holds up the next turn.
       onActivity: (activity) => void daemon?.report('activity', { activity, model: this.models.current() }, warn),
       onTurnReport: (report) => void daemon?.report('turn_report', report, warn),
+      holdTurnSlot: daemon
+        ? async (signal, onQueued) => {
+            const lease = await daemon.holdTurnSlot({ signal, onQueued });
+            return lease ? () => lease.release() : null;
+          }
+        : undefined,
       log,
     });
     this.#reportModel();

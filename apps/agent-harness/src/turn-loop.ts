@@ -30,6 +30,11 @@ export interface TurnLoopOptions {
   onActivity?: (activity: HarnessActivity) => void;
   /** Called once per turn with its usage, also for a turn the budget stopped. */
   onTurnReport?: (report: TurnReportBody) => void;
+  /**
+   * Waits for one of the hive's turn slots before claude starts (the daemon bounds how many run at
+   * once); resolves with the slot's release, or null to run without one. `onQueued` marks the wait.
+   */
+  holdTurnSlot?: (signal: AbortSignal, onQueued: () => void) => Promise<(() => void) | null>;
   log: Logger;
 }
 
@@ -148,6 +153,36 @@ export class TurnLoop {
       this.o.onTurnReport?.({ ...usageRecordOf({ turn, ok: false, model, result: null }), error: line, budget_exceeded: true });
       return;
     }
+    const release = await this.#holdSlot(turn, signal);
+    if (release === 'cancelled') {
+      this.#record({ role: 'system', text: `turn ${turn} cancelled while queued for a slot`, turn });
+      this.#setActivity('idle');
+      return;
+    }
+    try {
+      await this.#runClaudeTurn({ item, turn }, model, signal);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** A turn slot from the daemon, 'cancelled' when the turn was cancelled while queued; null runs without one. */
+  async #holdSlot(turn: number, signal: AbortSignal): Promise<(() => void) | null | 'cancelled'> {
+    if (!this.o.holdTurnSlot) return null;
+    try {
+      return await this.o.holdTurnSlot(signal, () => {
+        this.o.log.info({ turn }, 'queued for a slot');
+        this.#setActivity('queued');
+      });
+    } catch (err) {
+      if (signal.aborted) return 'cancelled';
+      // The daemon is the one bounding turns; when it cannot answer, running beats stalling the inbox.
+      this.o.log.warn({ turn, err: (err as Error).message }, 'no turn slot: running without one');
+      return null;
+    }
+  }
+
+  async #runClaudeTurn({ item, turn }: Pending, model: string, signal: AbortSignal): Promise<void> {
     this.#setActivity('working');
     const sessionId = this.o.session.get();
     this.o.log.info({ turn, model, kind: item.kind, from: item.from, resume: sessionId !== null }, 'turn started');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitFiles, git, tempDir, snapshotTree } from '@hive/testkit';
+import { commitFiles, git, tempDir, snapshotTree, startScriptedApi, type ScriptedApi } from '@hive/testkit';
 import { miniHarnessPath } from '@hive/containers/testing';
 import { loadConfig, startDaemon, type RunningDaemon } from './index.js';
 
@@ -135,4 +135,105 @@ describe('daemon config', () => {
   it('names the bad setting in one line', () => {
     expect(() => loadConfig({ HIVE_STATE_DIR: '/tmp/x', HIVE_DASHBOARD_PORT: 'abc' })).toThrow(/^bad config HIVE_DASHBOARD_PORT="abc"/);
   });
+});
+
+/** The pid of the harness process running agent `name` (sandbox none: a child of this test process). */
+function harnessPid(name: string): number | null {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      const env = readFileSync(`/proc/${e}/environ`, 'utf8').split('\0');
+      if (cmd.includes('agent-harness') && env.includes(`HIVE_NAME=${name}`)) return Number(e);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 90_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('turn slots (HIVE_MAX_TURNS=1, real harnesses running the real claude CLI)', () => {
+  let d: RunningDaemon;
+  let api: ScriptedApi;
+  const tokens: Record<string, string> = {};
+  const gates = tempDir('hive-gates-');
+  const saved = { ...process.env };
+  // A HOLD turn runs a Bash tool that says it started, then waits for its gate file.
+  const hold = (tag: string) => `touch ${gates}/${tag}.started; until [ -e ${gates}/${tag}.go ]; do sleep 0.05; done; echo released-${tag}`;
+
+  beforeAll(async () => {
+    api = await startScriptedApi([
+      { lastUserText: /HOLD-(\w+)/, hasToolResult: false, reply: (ctx) => ({ toolUse: { name: 'Bash', input: { command: hold(/HOLD-(\w+)/.exec(ctx.lastUserText)![1]!), description: 'wait for the gate' } } }) },
+      { hasToolResult: true, reply: (ctx) => ({ text: `held turn done: ${ctx.lastToolResult}` }) },
+      { lastUserText: 'QUICK', reply: { text: 'quick turn done' } },
+    ]);
+    Object.assign(process.env, {
+      HIVE_MAX_TURNS: '1',
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: 'sk-ant-scripted',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    });
+    const stateDir = tempDir('hive-slots-');
+    // The default harness command: this repo's agent-harness (dist/main.js).
+    const config = loadConfig({ HIVE_MANAGER_PORT: '18400', HIVE_AGENT_PORT_BASE: '18500', HIVE_STATE_DIR: stateDir, HIVE_SANDBOX: 'none' }, { dashboardPort: 0 });
+    d = await startDaemon(config, { log: pino({ level: 'silent' }) });
+    const r = await call(d, 'POST', '/api/agents', { body: '{"name":"coder"}' });
+    expect(r.status).toBe(201);
+    for (const n of ['hm1nd', 'coder']) tokens[n] = readFileSync(path.join(stateDir, 'state', n, 'token'), 'utf8').trim();
+  }, 180_000);
+  afterAll(async () => {
+    await d?.close();
+    await api?.close();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  });
+
+  /** `from` sends `text` to `to`'s inbox: one turn. */
+  const message = (from: string, to: string, text: string) =>
+    fetch(`${d.url}/api/agent/send_message`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[from]}` }, body: JSON.stringify({ to, text }) }).then((r) => expect(r.status).toBe(200));
+  const activityOf = async (name: string) => (await call(d, 'GET', '/api/state')).json.agents.find((a: { name: string }) => a.name === name)?.activity;
+  const asked = (marker: string) => api.messages().filter((q) => q.lastUserText.includes(marker));
+
+  it("runs the second agent's turn only after the first one's, the second showing queued meanwhile", async () => {
+    await message('hm1nd', 'coder', 'HOLD-one please');
+    await until('the held turn to start its tool', () => existsSync(`${gates}/one.started`));
+    await message('coder', 'hm1nd', 'QUICK one');
+    await until('hm1nd to be queued', async () => (await activityOf('hm1nd')) === 'queued');
+    const events = (await call(d, 'GET', '/api/events?agent=hm1nd&limit=50')).json.events;
+    expect(events.some((e: { type: string; data: { activity?: string } }) => e.type === 'AgentActivity' && e.data.activity === 'queued')).toBe(true);
+    expect(asked('QUICK one')).toHaveLength(0);
+    expect(await activityOf('coder')).toBe('working');
+    writeFileSync(`${gates}/one.go`, '');
+    await until('the quick turn to reach the API', () => asked('QUICK one').length > 0);
+    const heldDone = api.messages().filter((q) => q.lastToolResult.includes('released-one'));
+    expect(heldDone.length).toBeGreaterThan(0);
+    // Every request of the quick turn came after the held turn's last one.
+    expect(Math.min(...asked('QUICK one').map((q) => q.seq))).toBeGreaterThan(Math.max(...heldDone.map((q) => q.seq)));
+    await until('both idle', async () => (await activityOf('hm1nd')) === 'idle' && (await activityOf('coder')) === 'idle');
+  }, 180_000);
+
+  it('frees the slot when the harness holding it is killed mid-turn, and the queued turn runs', async () => {
+    await message('hm1nd', 'coder', 'HOLD-two please');
+    await until('the held turn to start its tool', () => existsSync(`${gates}/two.started`));
+    await message('coder', 'hm1nd', 'QUICK two');
+    await until('hm1nd to be queued', async () => (await activityOf('hm1nd')) === 'queued');
+    const pid = harnessPid('coder');
+    expect(pid).not.toBeNull();
+    process.kill(pid!, 'SIGKILL');
+    // The gate stays shut: only the killed connection can have freed the slot.
+    await until('the quick turn to reach the API', () => asked('QUICK two').length > 0);
+    await until('hm1nd idle after its turn', async () => (await activityOf('hm1nd')) === 'idle');
+    expect(existsSync(`${gates}/two.go`)).toBe(false);
+    writeFileSync(`${gates}/two.go`, ''); // lets an orphaned tool process end
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import { theme } from './theme.js';
 
 const TITLES: Record<AgentActivity, string> = {
   idle: 'nothing to do: waiting for its inbox',
+  queued: 'queued for a slot: HIVE_MAX_TURNS turns already run',
   working: 'running a turn',
   waiting: 'waiting for your answer to its question',
   error: 'its last turn failed, or it crashed',

@@ -13,8 +13,8 @@ export const AgentUsage = z.object({
 });
 export type AgentUsage = z.infer<typeof AgentUsage>;
 
-/** Derived from the agent's turns and open questions, never from what the model says. */
-export const AgentActivity = z.enum(['idle', 'working', 'waiting', 'error']);
+/** Derived from the agent's turns and open questions, never from what the model says; `queued`: its turn waits for a slot (HIVE_MAX_TURNS). */
+export const AgentActivity = z.enum(['idle', 'queued', 'working', 'waiting', 'error']);
 export type AgentActivity = z.infer<typeof AgentActivity>;
 
 /** One check of an agent's health: the harness answers, its claude command runs, each MCP server initializes. */

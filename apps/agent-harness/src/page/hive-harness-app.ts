@@ -49,6 +49,7 @@ export class HiveHarnessApp extends LitElement {
       .activity { border: 1px solid var(--dim); color: var(--dim); padding: 2px 8px; border-radius: 10px; }
       .activity.working { border-color: var(--green); color: var(--green); }
       .activity.error { border-color: var(--red); color: var(--red); }
+      .activity.queued { border-color: var(--amber); color: var(--amber); }
       .spend { color: var(--dim); }
       .spend.over { color: var(--red); }
       .spacer { flex: 1; }
@@ -211,7 +212,7 @@ export class HiveHarnessApp extends LitElement {
         >
         <span class="busy ${s?.busy ? 'on' : ''}" data-testid="busy"><span class="dot"></span>${s?.busy ? 'busy' : 'idle'}${s?.queue ? ` · ${s.queue} queued` : ''}</span>
         ${s?.is_manager ? html`<span class="chip">manager</span>` : ''}
-        ${s ? html`<span class="activity ${s.activity}" data-testid="activity" title="from this agent's turns, not from what the model says">${s.activity}</span>` : ''}
+        ${s ? html`<span class="activity ${s.activity}" data-testid="activity" title="from this agent's turns, not from what the model says">${s.activity === 'queued' ? 'queued for a slot' : s.activity}</span>` : ''}
         ${s ? html`<span class="spend ${overBudget(s) ? 'over' : ''}" data-testid="spend" title="today (UTC)">today ${spendText(s)}</span>` : ''}
         <span class="spacer"></span>
         <span class="conn ${this.#socket.connected ? '' : 'off'}">${this.#socket.connected ? 'live' : 'reconnecting…'}</span>

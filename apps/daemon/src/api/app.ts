@@ -23,6 +23,7 @@ import { errorResponse } from './http-errors.js';
 import { operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { audited, bodyField } from './audit.js';
 import { agentPages } from './agent-pages.js';
+import { maxTurnsFrom, TurnSlots, type TurnLease } from '../core/turn-slots.js';
 
 type Env = AuthEnv;
 
@@ -58,7 +59,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
     audited(hive.ctx.store, async (c) => {
       const call = c.req.path.split('/').pop();
       // Bookkeeping the harness sends on every turn is not a decision.
-      if (call === 'activity' || call === 'turn_report') return null;
+      if (call === 'activity' || call === 'turn_report' || call === 'turn_slot') return null;
       return {
       action: `agent.${call}`,
       target: (await bodyField(c, 'name')) ?? (await bodyField(c, 'to')),
@@ -85,6 +86,46 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   agentApi.post('/activity', async (c) => {
     hive.usage.setActivity(c.get('agent'), await jsonBody(c, ActivityBody));
     return c.json({ ok: true });
+  });
+  // A turn slot (issue 15): the answer is an NDJSON stream that stays open while the turn holds
+  // the slot: `{queued}` when it must wait, `{granted}`, then heartbeats. The connection is the
+  // lease, so a harness killed mid-turn frees its slot when the kernel closes its socket.
+  const turnSlots = new TurnSlots(maxTurnsFrom(process.env));
+  agentApi.post('/turn_slot', async (c) => {
+    await jsonBody(c, NoBody);
+    const agent = c.get('agent');
+    const gone = c.req.raw.signal;
+    const bytes = (o: object) => new TextEncoder().encode(JSON.stringify(o) + '\n');
+    let lease: TurnLease | null = null;
+    let beat: NodeJS.Timeout | undefined;
+    const end = () => {
+      clearInterval(beat);
+      lease?.release();
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start(out) {
+        gone.addEventListener('abort', end, { once: true });
+        if (turnSlots.full || turnSlots.waiting.length) out.enqueue(bytes({ queued: true, position: turnSlots.waiting.length + 1, max: turnSlots.max }));
+        turnSlots.acquire(agent, gone).then(
+          (l) => {
+            lease = l;
+            if (gone.aborted) return end();
+            out.enqueue(bytes({ granted: true, max: turnSlots.max }));
+            // undici drops a body silent for 300 s: a long turn must not lose its slot to that.
+            beat = setInterval(() => {
+              try {
+                out.enqueue(bytes({ beat: true }));
+              } catch {
+                end();
+              }
+            }, 30_000);
+          },
+          () => {}, // the harness went away while queued: it left the queue
+        );
+      },
+      cancel: end,
+    });
+    return c.body(body, 200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   });
   app.route('/api/agent', agentApi);
 
