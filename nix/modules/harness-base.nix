@@ -93,24 +93,37 @@ in
 
     limits = {
       memoryMax = mkOption {
-        type = types.nullOr types.str;
+        type = types.nullOr (types.strMatching "[1-9][0-9]{0,15}[KMGT]?|infinity");
         default = null;
         example = "2G";
         description = "systemd `MemoryMax=` of the agent's container unit (`container@h-<name>` on the host); null: no limit.";
       };
       cpuQuota = mkOption {
-        type = types.nullOr (types.strMatching "[0-9]+%");
+        type = types.nullOr (types.strMatching "[1-9][0-9]{0,5}%");
         default = null;
         example = "50%";
         description = "systemd `CPUQuota=` of the agent's container unit (100% is one core); null: no limit.";
       };
       tasksMax = mkOption {
-        type = types.nullOr types.ints.positive;
+        type = types.nullOr (types.ints.between 1 4194304);
         default = null;
         example = 512;
         description = "systemd `TasksMax=` of the agent's container unit; null: the host's default.";
       };
     };
+
+    # The harness knobs the daemon's settings reader knows (same names, checked there again).
+    permissionMode = mkOption {
+      type = types.nullOr (types.enum [ "default" "manual" "acceptEdits" "auto" "plan" "dontAsk" "bypassPermissions" ]);
+      default = null;
+      description = "claude's `--permission-mode`; null: claude's default.";
+    };
+    allowedTools = mkOption { type = types.nullOr (types.listOf types.str); default = null; example = [ "Bash(git:*)" ]; description = "Tool patterns granted without a prompt."; };
+    disallowedTools = mkOption { type = types.nullOr (types.listOf types.str); default = null; description = "Tool patterns refused."; };
+    maxTurns = mkOption { type = types.nullOr (types.ints.between 1 1000); default = null; description = "claude's `--max-turns` per inbox item."; };
+    appendSystemPrompt = mkOption { type = types.nullOr types.str; default = null; description = "Text appended to the agent's system prompt (at most 16 KiB)."; };
+    budgetUsd = mkOption { type = types.nullOr types.number; default = null; description = "Spending limit per day, in US dollars."; };
+    healthTimeout = mkOption { type = types.nullOr types.number; default = null; description = "Seconds the agent has to pass its health check after a deploy (0: no gate); null: the daemon's default."; };
 
     containerUnit = mkOption {
       type = types.attrsOf types.anything;
@@ -229,7 +242,14 @@ in
         HIVE_MODEL = cfg.model;
         HIVE_CLAUDE_CMD = cfg.claudeCommand;
         HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
-      } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; };
+      } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; }
+      # As the process runtime's settingsEnv: an unset knob stays unset.
+      // lib.optionalAttrs (cfg.permissionMode != null) { HIVE_PERMISSION_MODE = cfg.permissionMode; }
+      // lib.optionalAttrs (cfg.allowedTools != null) { HIVE_ALLOWED_TOOLS = builtins.toJSON cfg.allowedTools; }
+      // lib.optionalAttrs (cfg.disallowedTools != null) { HIVE_DISALLOWED_TOOLS = builtins.toJSON cfg.disallowedTools; }
+      // lib.optionalAttrs (cfg.maxTurns != null) { HIVE_MAX_TURNS = toString cfg.maxTurns; }
+      // lib.optionalAttrs (cfg.appendSystemPrompt != null) { HIVE_APPEND_SYSTEM_PROMPT = cfg.appendSystemPrompt; }
+      // lib.optionalAttrs (cfg.budgetUsd != null) { HIVE_BUDGET_USD = toString cfg.budgetUsd; };
       # The harness retries its own bind; systemd keeps restarting it after that.
       startLimitIntervalSec = 0;
       serviceConfig = {

@@ -1,9 +1,10 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, git, tempDir } from '@hive/testkit';
-import { seedLocalHyperhive } from '@hive/metaflake';
-import { fakeNixosEnv, fakeNixosContainerPath, fakeJournalctlPath, fakeSystemctlPath, readFakeLog } from '@hive/containers/testing';
+import { runNix } from '@hive/core';
+import { hostSystem, seedLocalHyperhive } from '@hive/metaflake';
+import { fakeNixosEnv, fakeNixosContainerPath, fakeJournalctlPath, fakeSystemctlPath, readFakeBuilds, readFakeContainer, readFakeLog } from '@hive/containers/testing';
 import { startDaemonProcess, hive, type DaemonProcess } from './test-support/daemon-process.js';
 
 /** The daemon's lifecycle and approvals once more, on the nixos runtime with a recording nixos-container. */
@@ -14,6 +15,9 @@ describe('nixos runtime (recording fake nixos-container)', () => {
   let meta: string;
   const calls = () => readFakeLog(fakes.FAKE_NIXOS_CONTAINER_LOG, { ignore: ['status', 'list'] });
   const conf = (c: string) => readFileSync(path.join(fakes.FAKE_NIXOS_CONTAINER_CONF_DIR, `${c}.conf`), 'utf8');
+  const container = (c: string) => readFakeContainer(fakes.FAKE_NIXOS_CONTAINER_STATE, c);
+  const evalMeta = async (attr: string) =>
+    JSON.parse((await runNix(['eval', '--json', `${meta}#nixosConfigurations.${attr}`], { cwd: meta })).stdout) as unknown;
 
   async function startWith(extra: Record<string, string> = {}) {
     return startDaemonProcess({
@@ -48,10 +52,23 @@ describe('nixos runtime (recording fake nixos-container)', () => {
       ['start', 'h-hm1nd'],
     ]);
     const flags = conf('h-hm1nd');
+    // The host network the seed's ports assume: nixos-container's private pair is undone right after create.
+    expect(flags).toMatch(/^PRIVATE_NETWORK=0\nHOST_ADDRESS=\nLOCAL_ADDRESS=\n/);
+    expect(container('h-hm1nd')!.nspawn).not.toContain('--private-network');
     expect(flags).toContain(`--bind=${stateDir}/agents:/agents`);
     expect(flags).toContain(`--bind-ro=${stateDir}/applied:/applied`);
     expect(flags).toContain(`--bind-ro=${stateDir}/meta:/meta`);
     expect(flags).toContain(`--bind=${stateDir}/state/hm1nd:/state`);
+  });
+
+  it("builds the manager with flakes enabled, for this host's system, with its name in the harness service", async () => {
+    const [build] = readFakeBuilds(fakes.FAKE_NIXOS_CONTAINER_BUILD_LOG);
+    expect(build!.argv).toEqual(['nix', 'build', '-o', '.tmp', '--', `${meta}#nixosConfigurations."hm1nd".config.system.build.toplevel`]);
+    expect(build!.nixConfig).toContain('extra-experimental-features = nix-command flakes');
+    expect(build!.cwd).not.toBe('/');
+    expect(await evalMeta('hm1nd.pkgs.system')).toBe(hostSystem());
+    expect(await evalMeta('hm1nd.config.hive.managerName')).toBe('hm1nd');
+    expect(await evalMeta('hm1nd.config.systemd.services.hive-harness.environment.HIVE_MANAGER_NAME')).toBe('hm1nd');
   });
 
   it('spawn, rebuild, approve and destroy drive the exact argv sequence', async () => {
@@ -65,10 +82,18 @@ describe('nixos runtime (recording fake nixos-container)', () => {
     expect(conf('h-coder')).not.toContain('/applied');
 
     const proposed = path.join(stateDir, 'agents', 'coder', 'config');
-    const sha = await commitFiles(proposed, { 'extra.nix': '{ }\n' }, 'add extra.nix');
+    // healthTimeout 0: the fake containers run no harness to answer the health gate.
+    const agentNix = readFileSync(path.join(proposed, 'agent.nix'), 'utf8').replace(
+      /\}\s*$/,
+      '  hive.limits = { memoryMax = "2G"; tasksMax = 256; };\n  hive.healthTimeout = 0;\n}\n',
+    );
+    const sha = await commitFiles(proposed, { 'extra.nix': '{ }\n', 'agent.nix': agentNix }, 'add extra.nix, limits');
     const id = Number((await hive(['request-apply', 'coder', sha], d.env)).stdout.trim());
     const ok = await hive(['approve', String(id)], d.env);
     expect(ok.code, ok.stderr).toBe(0);
+    // The approved hive.limits, on the host's container unit.
+    expect(container('h-coder')!.properties).toEqual({ MemoryMax: '2G', CPUQuota: '', TasksMax: '256' });
+    expect(container('h-coder')!.reloads).toBeGreaterThan(0); // running: update reloads it
     expect((await git(meta, ['log', '-1', '--format=%s'])).trim()).toBe(`deploy coder deployed/${id} ${sha.slice(0, 12)}`);
     expect((await hive(['destroy', 'coder'], d.env)).code).toBe(0);
 
@@ -80,6 +105,19 @@ describe('nixos runtime (recording fake nixos-container)', () => {
       ['update', 'h-coder', '--flake', flake],
       ['destroy', 'h-coder'],
     ]);
+  });
+
+  it('a spawn whose create failed can be retried: the half-created container is gone', async () => {
+    await d.stop();
+    d = await startWith({ FAKE_NIXOS_CONTAINER_FAIL: 'create', FAKE_NIXOS_CONTAINER_FAIL_TIMES: '1' });
+    const first = await hive(['spawn', 'atlas'], d.env);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain("error: The option `hive.bogus' does not exist");
+    expect(existsSync(path.join(fakes.FAKE_NIXOS_CONTAINER_CONF_DIR, 'h-atlas.conf'))).toBe(false);
+    const retry = await hive(['spawn', 'atlas'], d.env);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(container('h-atlas')!.status).toBe('up');
+    expect((await hive(['destroy', 'atlas'], d.env)).code).toBe(0);
   });
 
   it("a failing nixos-container update fails the approval with nix's stderr", async () => {

@@ -62,3 +62,14 @@ export class InvalidNetworkModeError extends HiveError {
     super(`unknown nixos network mode ${JSON.stringify(mode)}: use host or private`);
   }
 }
+
+/** A container limit systemd would misread (or a key hyperhive does not set). */
+export class InvalidLimitError extends HiveError {
+  readonly code = 'INVALID_LIMIT';
+  constructor(
+    readonly key: string,
+    readonly value: string,
+  ) {
+    super(`invalid container limit ${key}=${JSON.stringify(value)}: use MemoryMax like 2G, CPUQuota like 50%, TasksMax like 512`);
+  }
+}

@@ -10,6 +10,7 @@ export {
   UnsafeNspawnFlagError,
   InvalidFlakeRefError,
   InvalidNetworkModeError,
+  InvalidLimitError,
 } from './errors.js';
 /** nspawn bind flags per agent and their host-side sources. */
 export { nspawnBindFlags, ensureBindSources, type BindLayout } from './binds.js';
@@ -20,6 +21,8 @@ export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
 /** How nixos containers are networked (host by default, or a private veth pair each) and where one is reachable. */
 export { NETWORK_MODES, type NetworkMode, type ContainerNetwork } from './nixos/network.js';
 export { nixConfigWithFlakes } from './nixos/tool.js';
+/** hive.limits as container@h-<n> settings (systemctl set-property after each build). */
+export { limitAssignments, evalContainerLimits, type ContainerLimits } from './nixos/limits.js';
 /** The process runtime: each harness a supervised child, under bwrap with nspawn's bind layout when installed. */
 export { ProcessRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
 /** The process runtime's build, in a sandbox that sees only the tree: parse every .nix, read and check agent.nix's `hive` settings. */

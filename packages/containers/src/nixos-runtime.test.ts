@@ -4,7 +4,8 @@ import { InvalidNameError } from '@hive/core';
 import { snapshotTree, tempDir } from '@hive/testkit';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BuildError, ContainerToolNotFoundError, InvalidFlakeRefError } from './errors.js';
+import { BuildError, ContainerToolNotFoundError, InvalidFlakeRefError, InvalidLimitError } from './errors.js';
+import type { ContainerLimits } from './nixos/limits.js';
 import { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
 import { readNspawnFlags } from './nspawn-conf.js';
 import type { CrashInfo, RuntimeAgent } from './runtime.js';
@@ -26,7 +27,9 @@ function setup(extra: Partial<NixosRuntimeOptions> = {}) {
   const dir = tempDir('hive-nixos-');
   const stateRoot = path.join(dir, 'hive');
   const fake = fakeNixosRuntimeOptions(dir);
-  const runtime = new NixosRuntime({ ...fake, stateRoot, pollIntervalMs: 0, ...extra, env: { ...fake.env, ...extra.env } });
+  // No meta flake here to read hive.limits from; the limits tests pass their own.
+  const limitsOf = async () => null;
+  const runtime = new NixosRuntime({ ...fake, stateRoot, pollIntervalMs: 0, limitsOf, ...extra, env: { ...fake.env, ...extra.env } });
   runtimes.push(runtime);
   const calls = (o?: { ignore?: string[] }) => readFakeLog(fake.env.FAKE_NIXOS_CONTAINER_LOG, o);
   const container = (c: string) => readFakeContainer(fake.env.FAKE_NIXOS_CONTAINER_STATE, c);
@@ -211,7 +214,7 @@ describe('NixosRuntime networking', () => {
     await runtime.start(c);
     expect(container('h-coder')!.nspawn).toEqual(['--private-network', '--network-veth']);
     const lines: string[] = [];
-    const r2 = new NixosRuntime({ ...fakeNixosRuntimeOptions(path.dirname(stateRoot)), stateRoot, pollIntervalMs: 0, log: (l) => lines.push(l) });
+    const r2 = new NixosRuntime({ ...fakeNixosRuntimeOptions(path.dirname(stateRoot)), stateRoot, pollIntervalMs: 0, limitsOf: async () => null, log: (l) => lines.push(l) });
     runtimes.push(r2);
     await r2.update(c);
     expect(lines).toEqual(['h-coder.conf changed: the new network and binds apply at its next start']);
@@ -264,6 +267,37 @@ describe('NixosRuntime builds', () => {
     await runtime.start(c);
     await runtime.update(c);
     expect(container('h-coder')).toMatchObject({ status: 'up', reloads: 1 });
+  });
+});
+
+describe('NixosRuntime limits', () => {
+  it("sets hive.limits on the container unit after each build, resetting the ones no longer set", async () => {
+    let limits: ContainerLimits = { MemoryMax: '2G', CPUQuota: '50%', TasksMax: 512 };
+    const { stateRoot, runtime, env, container } = setup({ limitsOf: async () => limits });
+    const c = agent(stateRoot, 'coder');
+    await runtime.create(c);
+    expect(container('h-coder')!.properties).toEqual({ MemoryMax: '2G', CPUQuota: '50%', TasksMax: '512' });
+    limits = { MemoryMax: '512M' };
+    await runtime.update(c);
+    expect(container('h-coder')!.properties).toEqual({ MemoryMax: '512M', CPUQuota: '', TasksMax: 'infinity' });
+    expect(readFakeLog(env.FAKE_SYSTEMCTL_LOG)).toEqual([
+      ['set-property', 'container@h-coder.service', 'MemoryMax=2G', 'CPUQuota=50%', 'TasksMax=512'],
+      ['set-property', 'container@h-coder.service', 'MemoryMax=512M', 'CPUQuota=', 'TasksMax=infinity'],
+    ]);
+  });
+
+  it('refuses a limit value that could smuggle a directive into the drop-in, after the build and before systemctl', async () => {
+    const { stateRoot, runtime, env } = setup({ limitsOf: async () => ({ MemoryMax: '2G\nExecStartPre=/bin/sh' }) });
+    await expect(runtime.create(agent(stateRoot, 'coder'))).rejects.toThrow(InvalidLimitError);
+    expect(readFakeLog(env.FAKE_SYSTEMCTL_LOG)).toEqual([]);
+  });
+
+  it('logs limits it cannot read and keeps the build', async () => {
+    const lines: string[] = [];
+    const { stateRoot, runtime } = setup({ log: (l) => lines.push(l), limitsOf: async () => Promise.reject(new Error('error: flake has no nixosConfigurations\nmore')) });
+    await runtime.create(agent(stateRoot, 'coder'));
+    expect(lines).toEqual(['limits of h-coder not applied: error: flake has no nixosConfigurations']);
+    expect(await runtime.status('coder')).toBe('stopped');
   });
 });
 

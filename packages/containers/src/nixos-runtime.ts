@@ -3,6 +3,7 @@ import { containerName, validateAgentName } from '@hive/core';
 import { ensureBindSources, nspawnBindFlags } from './binds.js';
 import { CrashWatch } from './crash-watch.js';
 import { BuildError, ContainerCommandError, InvalidFlakeRefError, InvalidNetworkModeError } from './errors.js';
+import { evalContainerLimits, limitAssignments, type ContainerLimits } from './nixos/limits.js';
 import { applyNetworkMode, NETWORK_MODES, readContainerNetwork, type ContainerNetwork, type NetworkMode } from './nixos/network.js';
 import { runTool, type Ran } from './nixos/tool.js';
 import { writeNspawnFlags } from './nspawn-conf.js';
@@ -23,6 +24,11 @@ export interface NixosRuntimeOptions {
   network?: NetworkMode;
   /** Parent of the private working dir each tool call gets (default: the OS temp dir). */
   workDir?: string;
+  /**
+   * The agent's `hive.limits` as container unit settings, read after each good build (default: a lazy
+   * `nix eval` of `hive.containerUnit.serviceConfig`); null skips applying them.
+   */
+  limitsOf?: (agent: RuntimeAgent) => Promise<ContainerLimits | null>;
   /** How often started containers are polled for crashes; 0 turns crash detection off. */
   pollIntervalMs?: number;
   /** Extra environment for every tool call (tests point the fakes at their temp dirs with it). */
@@ -81,6 +87,7 @@ export class NixosRuntime implements ContainerRuntime {
     }
     // create refuses an existing conf, so network and flags can only be written after it; both apply at start.
     await this.writeConf(agent.name, flags);
+    await this.applyLimits(agent);
   }
 
   async update(agent: RuntimeAgent): Promise<void> {
@@ -89,6 +96,7 @@ export class NixosRuntime implements ContainerRuntime {
     // A running container is only reloaded (switch-to-configuration): a changed conf waits for its next start.
     if (await this.writeConf(agent.name, flags)) this.o.log?.(`${containerName(agent.name)}.conf changed: the new network and binds apply at its next start`);
     await this.build('update', agent.name, flakeRef);
+    await this.applyLimits(agent);
   }
 
   async start(agent: RuntimeAgent): Promise<void> {
@@ -178,6 +186,24 @@ export class NixosRuntime implements ContainerRuntime {
     const net = await applyNetworkMode(confFile, this.network);
     const binds = await writeNspawnFlags({ confFile, flags });
     return net.changed || binds.changed;
+  }
+
+  /**
+   * hive.limits on the host's container@h-<n> unit: `systemctl set-property` applies them to a running
+   * container at once and persists them (system.control drop-ins, writable on NixOS, unlike /etc/systemd/system).
+   * A limit that cannot be read is logged, not fatal: the build itself succeeded.
+   */
+  private async applyLimits(agent: RuntimeAgent): Promise<void> {
+    const c = containerName(agent.name);
+    let limits: ContainerLimits | null;
+    try {
+      limits = await (this.o.limitsOf ?? ((a: RuntimeAgent) => evalContainerLimits(a.flakeRef)))(agent);
+    } catch (e) {
+      this.o.log?.(`limits of ${c} not applied: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      return;
+    }
+    if (limits === null) return;
+    await this.run(this.systemctl, ['set-property', `container@${c}.service`, ...limitAssignments(limits)]);
   }
 
   private async discardFailedCreate(name: string): Promise<void> {

@@ -16,7 +16,7 @@ const bin = (name: string) => fileURLToPath(new URL(`../test-bin/${name}`, impor
 export const fakeNixosContainerPath = bin('fake-nixos-container');
 /** Fake `journalctl -M <machine> -n <lines>`: the journal the fake nixos-container keeps; logs to FAKE_JOURNALCTL_LOG. */
 export const fakeJournalctlPath = bin('fake-journalctl');
-/** Fake `systemctl show container@<c> --property=ExecMainStatus --value`; logs to FAKE_SYSTEMCTL_LOG. */
+/** Fake `systemctl show container@<c> --property=ExecMainStatus --value` and `set-property container@<c> K=V…`; logs to FAKE_SYSTEMCTL_LOG. */
 export const fakeSystemctlPath = bin('fake-systemctl');
 
 /** Every recorded call of a fake, oldest first, as argv arrays (an absent log is no calls). */
@@ -74,6 +74,8 @@ export interface FakeContainer {
   nspawn: string[] | null;
   /** How often `update` reloaded it while running. */
   reloads: number;
+  /** Unit settings `systemctl set-property container@<c>` gave it (MemoryMax, CPUQuota, TasksMax). */
+  properties: Record<string, string>;
 }
 
 export function readFakeContainer(stateDir: string, container: string): FakeContainer | null {
@@ -92,6 +94,12 @@ export function readFakeContainer(stateDir: string, container: string): FakeCont
     system: read('system')?.trim() || null,
     nspawn: nspawn === null ? null : nspawn.trim().split(/\s+/).filter(Boolean),
     reloads: (read('reloads') ?? '').split('\n').filter(Boolean).length,
+    properties: Object.fromEntries(
+      (read('properties') ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    ),
   };
 }
 

@@ -135,6 +135,21 @@ describe('harness-base.nix', () => {
     expect(stub.filter((n) => !real.includes(n))).toEqual([]);
   });
 
+  it("declares the daemon settings reader's knobs and hands the set ones to the harness as the process runtime does", async () => {
+    const agent = `{ hive = {
+      permissionMode = "acceptEdits"; allowedTools = [ "Bash(git:*)" ]; maxTurns = 20; appendSystemPrompt = "be brief";
+      budgetUsd = 5; healthTimeout = 0;
+    }; }`;
+    const svc = await service([harnessBase, agent, identity({ name: 'coder', port: 8202 })]);
+    expect(svc.environment).toMatchObject({
+      HIVE_PERMISSION_MODE: 'acceptEdits', HIVE_ALLOWED_TOOLS: '["Bash(git:*)"]', HIVE_MAX_TURNS: '20',
+      HIVE_APPEND_SYSTEM_PROMPT: 'be brief', HIVE_BUDGET_USD: '5',
+    });
+    expect(svc.environment.HIVE_DISALLOWED_TOOLS).toBeUndefined();
+    const plain = await service([harnessBase, identity({ name: 'coder', port: 8202 })]);
+    expect(Object.keys(plain.environment).filter((k) => /PERMISSION|TOOLS|MAX_TURNS|SYSTEM_PROMPT|BUDGET/.test(k))).toEqual([]);
+  });
+
   it("puts /run/current-system/sw on the service PATH so the agent's own packages are seen", async () => {
     const svc = await service([harnessBase, identity({ name: 'coder', port: 8202 })]);
     expect(svc.path).toEqual(['/run/current-system/sw']);

@@ -22,11 +22,18 @@ in
     env = mkOption { type = types.attrsOf types.str; default = { }; };
     mcpServers = mkOption { type = types.attrsOf types.anything; default = { }; };
     limits = {
-      memoryMax = mkOption { type = types.nullOr types.str; default = null; };
-      cpuQuota = mkOption { type = types.nullOr (types.strMatching "[0-9]+%"); default = null; };
-      tasksMax = mkOption { type = types.nullOr types.ints.positive; default = null; };
+      memoryMax = mkOption { type = types.nullOr (types.strMatching "[1-9][0-9]{0,15}[KMGT]?|infinity"); default = null; };
+      cpuQuota = mkOption { type = types.nullOr (types.strMatching "[1-9][0-9]{0,5}%"); default = null; };
+      tasksMax = mkOption { type = types.nullOr (types.ints.between 1 4194304); default = null; };
     };
     containerUnit = mkOption { type = types.attrsOf types.anything; readOnly = true; };
+    permissionMode = mkOption { type = types.nullOr (types.enum [ "default" "manual" "acceptEdits" "auto" "plan" "dontAsk" "bypassPermissions" ]); default = null; };
+    allowedTools = mkOption { type = types.nullOr (types.listOf types.str); default = null; };
+    disallowedTools = mkOption { type = types.nullOr (types.listOf types.str); default = null; };
+    maxTurns = mkOption { type = types.nullOr (types.ints.between 1 1000); default = null; };
+    appendSystemPrompt = mkOption { type = types.nullOr types.str; default = null; };
+    budgetUsd = mkOption { type = types.nullOr types.number; default = null; };
+    healthTimeout = mkOption { type = types.nullOr types.number; default = null; };
   };
 
   config = {
@@ -59,6 +66,12 @@ in
       HIVE_MODEL = cfg.model;
       HIVE_CLAUDE_CMD = cfg.claudeCommand;
       HIVE_MCP_SERVERS = builtins.toJSON cfg.mcpServers;
-    } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; };
+    } // lib.optionalAttrs (cfg.daemonUrl != "") { HIVE_DAEMON_URL = cfg.daemonUrl; }
+    // lib.optionalAttrs (cfg.permissionMode != null) { HIVE_PERMISSION_MODE = cfg.permissionMode; }
+    // lib.optionalAttrs (cfg.allowedTools != null) { HIVE_ALLOWED_TOOLS = builtins.toJSON cfg.allowedTools; }
+    // lib.optionalAttrs (cfg.disallowedTools != null) { HIVE_DISALLOWED_TOOLS = builtins.toJSON cfg.disallowedTools; }
+    // lib.optionalAttrs (cfg.maxTurns != null) { HIVE_MAX_TURNS = toString cfg.maxTurns; }
+    // lib.optionalAttrs (cfg.appendSystemPrompt != null) { HIVE_APPEND_SYSTEM_PROMPT = cfg.appendSystemPrompt; }
+    // lib.optionalAttrs (cfg.budgetUsd != null) { HIVE_BUDGET_USD = toString cfg.budgetUsd; };
   };
 }
