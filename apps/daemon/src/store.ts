@@ -105,9 +105,9 @@ const toApproval = ({ u_how, u_by, u_at, u_why, ...r }: ApprovalRow): Approval =
   sha: r.fetched_sha ?? r.commit_ref,
   undone: u_how ? { how: u_how as 'rolled-back' | 'auto-reverted', by: u_by!, at: u_at!, why: u_why! } : null,
 });
-/** Approvals with the undo mark of their tree (a rollback's own tree is never "undone" by itself). */
+/** Approvals with the undo mark of their tree, if the hive took that tree back. */
 const APPROVALS = `SELECT a.*, u.how AS u_how, u.by_id AS u_by, u.at AS u_at, u.why AS u_why FROM approvals a
-  LEFT JOIN undone u ON u.tree = a.tree AND u.by_id != a.id`;
+  LEFT JOIN undone u ON u.tree = a.tree`;
 
 /** A tree the hive took back: rolled back away from, or auto-reverted after a failed health check. */
 export interface UndoneTree {
