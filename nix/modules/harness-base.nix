@@ -204,6 +204,9 @@ in
     };
     system.stateVersion = mkDefault "25.05";
     nix.settings.experimental-features = mkDefault [ "nix-command" "flakes" ];
+    # hive.claudePackage defaults to pkgs.claude-code, which nixpkgs marks unfree: allow that one package,
+    # so an agent.nix that says nothing about it still evaluates (an agent may widen it, e.g. allowUnfree).
+    nixpkgs.config.allowUnfreePredicate = mkDefault (pkg: builtins.elem (lib.getName pkg) [ "claude-code" ]);
 
     # Declarative git config; mkAgent sets programs.git.config.user.
     programs.git = {
