@@ -57,6 +57,7 @@ export const HTTP_STATUS: StatusTable = {
   // well-formed, but refused on its content
   UNSAFE_REPO: 422,
   PROPOSAL_REFUSED: 422,
+  INVALID_LIMIT: 422,
   // an agent's harness, behind the daemon
   AGENT_UNREACHABLE: 502,
   AGENT_ANSWER_TOO_LARGE: 502,
