@@ -61,6 +61,8 @@ export interface RunOptions {
    * indexed `.gitattributes` (`* -diff`, filters, textconv) play no part. For diff, ls-tree, cat-file.
    */
   isolated?: boolean;
+  /** Decode output as latin1 (one character per byte) for byte-exact parsing, e.g. `cat-file --batch`. */
+  binary?: boolean;
 }
 
 export interface RunResult {
@@ -82,6 +84,7 @@ export async function runGit(repo: string, args: readonly string[], opts: RunOpt
       input: opts.input,
       reject: false,
       stripFinalNewline: false,
+      encoding: opts.binary ? 'latin1' : 'utf8',
       maxBuffer: 512 * 1024 * 1024,
       env: {
         ...hiveGitIdentity,

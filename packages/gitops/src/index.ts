@@ -10,6 +10,9 @@ export { readAgentPolicy, agentPolicyFile, AgentPolicyFile } from './agent-polic
 export { flakeInputNames, FLAKE_INPUTS_TIMEOUT_MS, type FlakeInputs } from './flake-inputs.js';
 /** Repos and refs: init, commit, resolve, move refs (with compare-and-swap), swap the working tree. */
 export { initRepo, commitAll, revParse, readTreeReset, updateRef, resetWorkingTreeToMain } from './repo.js';
+/** Batched plumbing: one ref transaction for many refs, one cat-file for many objects. */
+export { updateRefs, type RefOp } from './ref-transaction.js';
+export { catFileBatch, type CatFileEntry } from './cat-file-batch.js';
 /** Tags: lightweight, annotated (message on stdin), read back, list. */
 export { tag, tagAnnotated, readTagMessage, tagExists, listTags } from './tags.js';
 /** Pull one commit from another repo and pin it as a tag, in one step. */
