@@ -87,6 +87,25 @@ describe('flake.nix', () => {
   });
 });
 
+describe('the release check (tests/nix/real/two-agents.nix)', () => {
+  it('evaluates with the stand-in lib offline, as the CI evaluates it against the pinned nixpkgs', async () => {
+    type Got = {
+      host: { drv: string; env: Record<string, string>; nat: string[] };
+      agents: Record<string, { drv: string; env: Record<string, string>; unit: unknown; nspawn: boolean }>;
+    };
+    const got = await evalJson<Got>(
+      withFlake(`import ${repoPath('tests/nix/real/two-agents.nix')} { flake = { inputs.nixpkgs = nixpkgs; inherit (self) nixosModules; }; system = "x86_64-linux"; }`),
+    );
+    expect(got.host.env).toMatchObject({ HIVE_NIXOS_NETWORK: 'private', HIVE_SYSTEM: 'x86_64-linux', NIX_CONFIG: expect.stringContaining('flakes') });
+    expect(got.host.nat).toEqual(['ve-+']);
+    expect(Object.keys(got.agents)).toEqual(['coder', 'hm1nd']);
+    expect(got.agents.coder!.unit).toEqual({ name: 'container@h-coder', serviceConfig: { MemoryMax: '2G', CPUQuota: '50%', TasksMax: 512 } });
+    expect(got.agents.coder!.env).toMatchObject({ HIVE_MANAGER_NAME: 'hm1nd', HIVE_BIND: '0.0.0.0', HIVE_MODEL: 'opus' });
+    expect(got.agents.hm1nd!.env).toMatchObject({ HIVE_IS_MANAGER: '1', HIVE_PORT: '8000' });
+    for (const a of Object.values(got.agents)) expect([a.nspawn, a.drv]).toEqual([true, expect.stringMatching(/^\/nix\/store\/\S+\.drv$/)]);
+  });
+});
+
 describe('flake.lock', () => {
   it('pins nixpkgs to a nixos release by full rev and narHash, matching the input flake.nix declares', () => {
     const lock = JSON.parse(readFileSync(path.join(repoRoot, 'flake.lock'), 'utf8')) as {

@@ -20,7 +20,7 @@ let
 
   # What every "NixOS" configuration declares here: the options hyperhive's
   # modules set, typed as in NixOS so a wrong definition still fails.
-  baseModule = {
+  baseModule = { pkgs, config, ... }: {
     options = {
       boot.isContainer = mkOption { type = types.bool; default = false; };
       boot.isNspawnContainer = mkOption { type = types.bool; default = false; };
@@ -33,6 +33,17 @@ let
       systemd.services = mkOption { type = types.attrsOf types.anything; default = { }; };
       system.stateVersion = mkOption { type = types.str; default = "25.05"; };
       nix.settings = mkOption { type = types.anything; default = { }; };
+      nix.package = mkOption { type = types.package; default = pkgs.nix; };
+      # What a real evaluation forces to type-check everything; here a fake derivation to name.
+      system.build.toplevel = mkOption {
+        type = types.anything;
+        default = {
+          type = "derivation";
+          name = "nixos-system-${config.networking.hostName}";
+          drvPath = "/nix/store/00000000000000000000000000000000-nixos-system-${config.networking.hostName}.drv";
+          outPath = "/nix/store/00000000000000000000000000000000-nixos-system-${config.networking.hostName}";
+        };
+      };
     };
   };
 
@@ -76,6 +87,7 @@ let
     escapeShellArgs = args: concatStringsSep " " (map escapeShellArg args);
     makeBinPath = pkgs: concatStringsSep ":" (map (p: "${p}/bin") pkgs);
     getExe = p: "${p}/bin/${p.meta.mainProgram or p.pname or p.name}";
+    getName = p: if builtins.isString p then p else p.pname or (builtins.parseDrvName p.name).name;
     importJSON = f: builtins.fromJSON (builtins.readFile f);
     cleanSourceWith = { src, filter ? (_: _: true), name ? "source" }: { outPath = toString src; inherit filter name; };
     recursiveUpdate = a: b: a // mapAttrs (n: v: if builtins.isAttrs v && builtins.isAttrs (a.${n} or null) then recursiveUpdate a.${n} v else v) b;

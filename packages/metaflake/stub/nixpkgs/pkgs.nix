@@ -8,8 +8,8 @@ let
     outPath = "/nix/store/00000000000000000000000000000000-${name}";
   };
   names = [
-    "bash" "coreutils" "curl" "findutils" "gawk" "git" "gnugrep" "gnused" "hello"
-    "jq" "nodejs" "python3" "ripgrep" "uv" "which"
+    "bash" "claude-code" "coreutils" "curl" "findutils" "gawk" "git" "gnugrep" "gnused" "hello"
+    "iproute2" "jq" "nix" "nixos-container" "nodejs" "python3" "ripgrep" "systemd" "uv" "which"
   ];
 in
 lib.genAttrs names fake // {
