@@ -3,10 +3,9 @@ import { containerName, validateAgentName } from '@hive/core';
 import { ensureBindSources, nspawnBindFlags } from './binds.js';
 import { CrashWatch } from './crash-watch.js';
 import { BuildError, ContainerCommandError, InvalidFlakeRefError, InvalidNetworkModeError } from './errors.js';
-import { evalContainerLimits, limitAssignments, type ContainerLimits } from './nixos/limits.js';
-import { applyNetworkMode, NETWORK_MODES, readContainerNetwork, type ContainerNetwork, type NetworkMode } from './nixos/network.js';
+import { applyContainerLimits, evalContainerLimits, type ContainerLimits } from './nixos/limits.js';
+import { NETWORK_MODES, readContainerNetwork, writeContainerConf, type ContainerNetwork, type NetworkMode } from './nixos/network.js';
 import { runTool, type Ran } from './nixos/tool.js';
-import { writeNspawnFlags } from './nspawn-conf.js';
 import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from './runtime.js';
 
 export interface NixosRuntimeOptions {
@@ -180,30 +179,17 @@ export class NixosRuntime implements ContainerRuntime {
     return { flags: nspawnBindFlags(this.layout(agent)), flakeRef: ref };
   }
 
-  /** Network lines first, then the binds; true when either changed the file. */
   private async writeConf(name: string, flags: string[]): Promise<boolean> {
-    const confFile = this.confFile(name);
-    const net = await applyNetworkMode(confFile, this.network);
-    const binds = await writeNspawnFlags({ confFile, flags });
-    return net.changed || binds.changed;
+    return writeContainerConf({ confFile: this.confFile(name), mode: this.network, flags });
   }
 
-  /**
-   * hive.limits on the host's container@h-<n> unit: `systemctl set-property` applies them to a running
-   * container at once and persists them (system.control drop-ins, writable on NixOS, unlike /etc/systemd/system).
-   * A limit that cannot be read is logged, not fatal: the build itself succeeded.
-   */
   private async applyLimits(agent: RuntimeAgent): Promise<void> {
-    const c = containerName(agent.name);
-    let limits: ContainerLimits | null;
-    try {
-      limits = await (this.o.limitsOf ?? ((a: RuntimeAgent) => evalContainerLimits(a.flakeRef)))(agent);
-    } catch (e) {
-      this.o.log?.(`limits of ${c} not applied: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-      return;
-    }
-    if (limits === null) return;
-    await this.run(this.systemctl, ['set-property', `container@${c}.service`, ...limitAssignments(limits)]);
+    await applyContainerLimits({
+      agent,
+      limitsOf: this.o.limitsOf ?? ((a) => evalContainerLimits(a.flakeRef)),
+      setProperty: (unit, assignments) => this.run(this.systemctl, ['set-property', unit, ...assignments]),
+      log: this.o.log,
+    });
   }
 
   private async discardFailedCreate(name: string): Promise<void> {

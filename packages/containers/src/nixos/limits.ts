@@ -1,4 +1,5 @@
-import { runNix } from '@hive/core';
+import { containerName, runNix } from '@hive/core';
+import type { RuntimeAgent } from '../runtime.js';
 import { InvalidLimitError } from '../errors.js';
 
 /** systemd resource settings for an agent's container unit (harness-base's `hive.containerUnit.serviceConfig`). */
@@ -41,4 +42,26 @@ export async function evalContainerLimits(flakeRef: string): Promise<ContainerLi
   const name = flakeRef.slice(hash + 1);
   const { stdout } = await runNix(['eval', '--json', `${dir}#nixosConfigurations.${name}.config.hive.containerUnit.serviceConfig`], { cwd: dir });
   return JSON.parse(stdout) as ContainerLimits;
+}
+
+/**
+ * hive.limits on the host's container@h-<n> unit: `systemctl set-property` applies them to a running
+ * container at once and persists them (system.control drop-ins, writable on NixOS, unlike /etc/systemd/system).
+ * Limits that cannot be read are logged, not fatal: the build itself succeeded.
+ */
+export async function applyContainerLimits(o: {
+  agent: RuntimeAgent;
+  limitsOf: (agent: RuntimeAgent) => Promise<ContainerLimits | null>;
+  setProperty: (unit: string, assignments: string[]) => Promise<unknown>;
+  log?: (line: string) => void;
+}): Promise<void> {
+  const c = containerName(o.agent.name);
+  let limits: ContainerLimits | null;
+  try {
+    limits = await o.limitsOf(o.agent);
+  } catch (e) {
+    o.log?.(`limits of ${c} not applied: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return;
+  }
+  if (limits !== null) await o.setProperty(`container@${c}.service`, limitAssignments(limits));
 }

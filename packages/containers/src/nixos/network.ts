@@ -1,4 +1,4 @@
-import { readConfVar, writeConfVars } from '../nspawn-conf.js';
+import { readConfVar, writeConfVars, writeNspawnFlags } from '../nspawn-conf.js';
 
 /**
  * How agent containers are networked.
@@ -38,4 +38,11 @@ export async function readContainerNetwork(confFile: string): Promise<ContainerN
   const local = await readConfVar(confFile, 'LOCAL_ADDRESS');
   if (priv === null && host === null && local === null) return null;
   return { privateNetwork: priv === '1', hostAddress: host || null, localAddress: local || null };
+}
+
+/** A container's conf as the runtime wants it: network lines, then the bind flags; true when the file changed. */
+export async function writeContainerConf(o: { confFile: string; mode: NetworkMode; flags: readonly string[] }): Promise<boolean> {
+  const net = await applyNetworkMode(o.confFile, o.mode);
+  const binds = await writeNspawnFlags({ confFile: o.confFile, flags: o.flags });
+  return net.changed || binds.changed;
 }
