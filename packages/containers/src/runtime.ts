@@ -28,6 +28,8 @@ export interface CrashInfo {
   signal: string | null;
   /** Last lines of the agent's output, for the crash event. */
   tail: string;
+  /** Why, when the runtime knows (e.g. killed for memory at its hive.limits.memoryMax). */
+  reason?: string;
 }
 
 export interface ContainerRuntime {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A stand-in for apps/agent-harness with no dependencies: enough HTTP for runtime
 // tests, benchmarks and daemon tests: GET /api/health (the readiness probe), GET /api/state, GET /env[?name=X], GET /read?path=,
-// POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3), POST /api/health-check (the
+// POST /try-write?path= (answers {ok, error}), POST /crash (exits with code 3), POST /hog?mb= (holds that much memory), POST /api/health-check (the
 // deploy gate's contract: {ok, checks}; a stdio MCP server in HIVE_MCP_SERVERS whose command does not exist fails it,
 // where the real harness would also run claude --version and MCP initialize).
 import http from 'node:http';
@@ -64,6 +64,8 @@ function healthChecks() {
   });
 }
 
+const hogged = [];
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name });
@@ -92,6 +94,12 @@ const server = http.createServer((req, res) => {
     } catch (e) {
       return send(res, 200, { ok: false, text: null, error: e.code ?? String(e.message) });
     }
+  }
+  if (req.method === 'POST' && url.pathname === '/hog') {
+    // Touches ?mb= MiB of memory and keeps it (the memory limit tests): every page written, so it is charged.
+    const mb = Number(url.searchParams.get('mb') ?? 0);
+    for (let i = 0; i < mb; i++) hogged.push(Buffer.alloc(1024 * 1024, 1));
+    return send(res, 200, { ok: true, mb: hogged.length });
   }
   if (req.method === 'POST' && url.pathname === '/crash') {
     send(res, 200, { ok: true });

@@ -74,7 +74,8 @@ export const EventData = {
     recovered: z.literal(true).optional(),
   }),
   /** The runtime saw the agent exit; `tail` is the end of its output (≤ 2000 chars). */
-  container_crash: z.strictObject({ agent: name, code: z.number().int().nullable(), signal: z.string().nullable(), tail: text }),
+  /** `reason` when the runtime knows why (killed for memory at its hive.limits.memoryMax). */
+  container_crash: z.strictObject({ agent: name, code: z.number().int().nullable(), signal: z.string().nullable(), tail: text, reason: text.optional() }),
   AgentStatus: z.strictObject({ agent: name, status: AgentStatus, error: text.optional() }),
   PortConflict: z.strictObject({ port: z.number().int().min(1).max(65535), agents: z.array(name).min(2) }),
   QuestionAsked: z.strictObject({ id, agent: name, question: text }),

@@ -88,7 +88,8 @@ export class Hive {
     runtime.onCrash((name, info) => {
       if (!store.getAgent(name)) return;
       store.setAgentStatus(name, 'crashed');
-      this.ctx.bus.emit('container_crash', name, { agent: name, code: info.code, signal: info.signal, tail: info.tail.slice(-2000) });
+      const reason = info.reason ? { reason: info.reason } : {};
+      this.ctx.bus.emit('container_crash', name, { agent: name, code: info.code, signal: info.signal, tail: info.tail.slice(-2000), ...reason });
     });
   }
 

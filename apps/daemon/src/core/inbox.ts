@@ -24,7 +24,7 @@ export function describeEvent(e: TypedHiveEvent): string {
         : `RolledBack: ${d.agent} rolled back to ${d.to}${d.from ? ` from ${d.from}` : ''} as approval ${d.id} — git fetch applied, then rebase on applied/main`;
     }
     case 'container_crash':
-      return `container_crash: ${e.data.agent} exited unexpectedly (code ${e.data.code ?? '-'}, signal ${e.data.signal ?? '-'})`;
+      return `container_crash: ${e.data.agent} exited unexpectedly (code ${e.data.code ?? '-'}, signal ${e.data.signal ?? '-'})${e.data.reason ? ` — ${e.data.reason}` : ''}`;
     default:
       return `${e.type}: ${JSON.stringify(e.data)}`;
   }

@@ -11,6 +11,7 @@ import { AGENT_UID, writeSandboxIdentity } from './identity.js';
 import { RecordStore, recordOf } from './records.js';
 import { agentMounts, bwrapArgs, bwrapFeatures, claudeCommandPaths, findExecutable, type Mount, type SandboxMode } from './sandbox.js';
 import { EMPTY_SETTINGS, checkBuild, type HiveSettings } from './settings.js';
+import { AgentCgroup, detectCgroupHost, type CgroupHost } from './cgroup-limits.js';
 import { portFree, probeHealth, supportsPdeathsig } from './host.js';
 
 export interface ProcessRuntimeOptions {
@@ -36,6 +37,8 @@ export interface ProcessRuntimeOptions {
    * Without it, create/start refuse with UnsandboxedRootError when the daemon is root and bwrap is not used.
    */
   allowUnsandboxedRoot?: boolean;
+  /** Where the cgroup filesystem is mounted, for hive.limits (default /sys/fs/cgroup). */
+  cgroupRoot?: string;
 }
 
 const RESTART_LIMIT = 3;
@@ -45,6 +48,8 @@ interface Entry {
   agent: RuntimeAgent;
   settings: HiveSettings | null;
   child?: HarnessChild;
+  /** The cgroup holding hive.limits for the running child, when it sets any. */
+  cgroup?: AgentCgroup;
   status: ContainerStatus;
   crashTimes: number[];
 }
@@ -63,6 +68,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly records: RecordStore;
   private readonly log: (msg: string) => void;
   private closing = false;
+  private cgroupHost: CgroupHost | null = null;
 
   constructor(private readonly o: ProcessRuntimeOptions) {
     if (o.harnessCommand.length === 0) throw new TypeError('ProcessRuntime: harnessCommand must name a program');
@@ -245,6 +251,7 @@ export class ProcessRuntime implements ContainerRuntime {
     });
     e.child = child;
     e.status = 'starting';
+    e.cgroup = this.limit(agent.name, e.settings ?? EMPTY_SETTINGS, child);
     void child.exited.then((info) => this.onExit(e, child, info));
     try {
       await this.waitReady(agent, child);
@@ -259,6 +266,27 @@ export class ProcessRuntime implements ContainerRuntime {
     e.status = 'running';
     this.save(e);
     this.log(`${agent.name}: harness up on 127.0.0.1:${agent.port} (pid ${child.pid}, sandbox ${this.sandbox})`);
+  }
+
+  /**
+   * hive.limits through cgroups: the child and what it has forked so far (bwrap's sandbox init, the
+   * harness) join the agent's group right after spawn; everything they start later (claude) inherits
+   * it. Limits the host cannot enforce are said, never silently dropped.
+   */
+  private limit(name: string, settings: HiveSettings, child: HarnessChild): AgentCgroup | undefined {
+    const limits = settings.limits ?? {};
+    if (Object.keys(limits).length === 0) return undefined;
+    this.cgroupHost ??= detectCgroupHost({ stateRoot: this.o.stateRoot, root: this.o.cgroupRoot });
+    const group = AgentCgroup.create(this.cgroupHost, name, limits);
+    if (group.unenforced.length)
+      this.log(`${name}: warning: hive.limits ${group.unenforced.join(', ')} not enforced: this host has no writable cgroup controller for ${group.unenforced.length > 1 ? 'them' : 'it'} (cgroups v2 with delegation, or the v1 memory/pids/cpu controllers)`);
+    const pid = child.pid;
+    if (pid) {
+      group.join([pid, ...descendants(pid)]);
+      // bwrap forks its sandbox init within moments of starting: catch a child forked after the first walk.
+      for (const ms of [5, 20, 60]) setTimeout(() => child.running && group.join(descendants(pid)), ms).unref();
+    }
+    return group;
   }
 
   /** bwrap around the harness command, or setpriv's parent-death signal when there is no sandbox. */
@@ -331,7 +359,13 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private onExit(e: Entry, child: HarnessChild, info: ExitInfo): void {
     const wasRunning = e.status === 'running';
-    if (e.child === child) e.child = undefined;
+    const group = e.cgroup;
+    const oom = group ? group.oomKills() > 0 : false;
+    if (e.child === child) {
+      e.child = undefined;
+      e.cgroup = undefined;
+      group?.remove();
+    }
     if (child.expected || !wasRunning) return; // stop/update/destroy, or a failed start the caller already hears about
     e.status = 'crashed';
     // Ctrl-C reaches the harnesses (same process group) as soon as the daemon: give its
@@ -341,7 +375,8 @@ export class ProcessRuntime implements ContainerRuntime {
       this.log(`${e.agent.name}: harness exited unexpectedly with ${describeExit(info)}`);
       for (const l of this.listeners) {
         try {
-          l(e.agent.name, { code: info.code, signal: info.signal, tail: child.tail(50) });
+          const reason = oom ? `killed for memory: over its hive.limits.memoryMax (${e.settings?.limits?.memoryMax})` : undefined;
+          l(e.agent.name, { code: info.code, signal: info.signal, tail: child.tail(50), ...(reason ? { reason } : {}) });
         } catch (err) {
           this.log(`crash listener failed: ${(err as Error).message}`);
         }
