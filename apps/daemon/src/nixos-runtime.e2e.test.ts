@@ -78,6 +78,8 @@ describe('nixos runtime (recording fake nixos-container)', () => {
     appendFileSync(file, 'MY_SETTING=keep-me\n');
     expect((await hive(['rebuild', 'coder'], d.env)).code).toBe(0);
     expect(conf('h-coder')).toContain('MY_SETTING=keep-me');
+    expect(conf('h-coder')).toMatch(/^PRIVATE_NETWORK=0\nHOST_ADDRESS=\nLOCAL_ADDRESS=\n/);
+    expect(container('h-coder')!.nspawn).toEqual([`--bind=${stateDir}/state/coder:/state`]); // host network, its one bind
     expect(conf('h-coder')).toContain(`--bind=${stateDir}/state/coder:/state`);
     expect(conf('h-coder')).not.toContain('/applied');
 
