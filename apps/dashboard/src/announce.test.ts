@@ -22,6 +22,13 @@ describe('announcement', () => {
   it('stays quiet for a question an older daemon wrote without its id', () => {
     expect(announcement({ id: 1, ts: 't', type: 'QuestionAsked', agent: 'hm1nd', data: { agent: 'hm1nd', question: 'may i?' } })).toBeNull();
   });
+  it('raises an error toast when a deploy failed its health check, and none when it passed', () => {
+    expect(announcement(ev('HealthChecked', 'coder', { agent: 'coder', ok: false, approval_id: 5, failed: 'mcp fs: spawn /nope ENOENT' }))).toEqual({
+      kind: 'err',
+      text: 'coder failed its health check: mcp fs: spawn /nope ENOENT — reverted',
+    });
+    expect(announcement(ev('HealthChecked', 'coder', { agent: 'coder', ok: true, approval_id: 5 }))).toBeNull();
+  });
   it('stays quiet for other events', () => {
     expect(announcement(ev('AgentActivity', 'coder', { agent: 'coder', activity: 'working' }))).toBeNull();
   });

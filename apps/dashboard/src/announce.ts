@@ -10,12 +10,15 @@ export interface Announcement {
   question?: { id: number; agent: string; text: string };
 }
 
-/** The toast for a new question (`hm1nd asks: …`, one line) or a spent budget (an error naming the agent); null for every other event. */
+/** The toast for a new question (`hm1nd asks: …`, one line), a spent budget or a failed health check (errors naming the agent); null for every other event. */
 export function announcement(e: HiveEvent): Announcement | null {
   const t = parseHiveEvent(e);
   if (t?.type === 'QuestionAsked') {
     const agent = agentOf(t);
     return { kind: 'ask', text: `${agent} asks: ${oneLine(t.data.question)}`, question: { id: t.data.id, agent, text: oneLine(t.data.question, 200) } };
+  }
+  if (t?.type === 'HealthChecked' && !t.data.ok) {
+    return { kind: 'err', text: `${agentOf(t)} failed its health check${t.data.failed ? `: ${oneLine(t.data.failed, 160)}` : ''} — reverted` };
   }
   if (t?.type === 'BudgetExceeded') {
     const why = oneLine(t.data.error, 160);

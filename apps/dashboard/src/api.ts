@@ -90,4 +90,10 @@ export const api = {
   },
   deny: (id: number, reason: string) => call('POST', `/api/approvals/${id}/deny`, { reason }),
   answer: (id: number, answer: string) => call('POST', `/api/questions/${id}/answer`, { answer }),
+  rollback: async (agent: string, to: string): Promise<Approval | null> => {
+    const r = (await call('POST', `/api/agents/${enc(agent)}/rollback`, { to })) as { approval?: unknown } | undefined;
+    return r?.approval === undefined ? null : parse(Approval, 'approval', r.approval);
+  },
+  freeze: (reason: string) => call('POST', '/api/freeze', reason ? { reason } : {}),
+  thaw: () => call('POST', '/api/thaw'),
 };

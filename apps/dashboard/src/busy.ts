@@ -6,4 +6,6 @@ export const busyKey = {
   approve: (id: number) => `approve:${id}`,
   deny: (id: number) => `deny:${id}`,
   answer: (id: number) => `answer:${id}`,
+  rollback: (agent: string) => `rollback:${agent}`,
+  freeze: () => 'freeze',
 };

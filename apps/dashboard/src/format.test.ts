@@ -40,6 +40,15 @@ describe('describeEvent', () => {
   it('shows only the type and agent of an event an older daemon wrote in another shape', () => {
     expect(describeEvent({ id: 1, ts: 't', type: 'ApprovalResolved', agent: 'coder', data: { approval_id: 3, status: 'deployed' } })).toBe('ApprovalResolved coder');
   });
+  it('tells a rollback from an auto-revert, and says a freeze with its reason', () => {
+    const sha = 'a'.repeat(40);
+    expect(describeEvent(ev('RolledBack', 'coder', { id: 7, agent: 'coder', to: 'deployed/3', from: 'deployed/5', sha, auto: false }))).toBe('coder rolled back to deployed/3 from deployed/5 (#7)');
+    expect(describeEvent(ev('RolledBack', 'coder', { id: 8, agent: 'coder', to: 'deployed/7', from: null, sha, auto: true }))).toBe('coder reverted to deployed/7: approval #8 failed its health check');
+    expect(describeEvent(ev('Frozen', null, { reason: 'incident 42' }))).toBe('hive frozen: incident 42');
+    expect(describeEvent(ev('container_crash', 'coder', { agent: 'coder', code: 137, signal: null, tail: 'x', reason: 'killed for memory: over its hive.limits.memoryMax (64M)' }))).toBe(
+      'coder crashed (exit 137): killed for memory: over its hive.limits.memoryMax (64M)',
+    );
+  });
   it('says what a turn cost and whether it failed', () => {
     expect(describeEvent(ev('TurnRecorded', 'coder', { agent: 'coder', turn: 4, ok: false, cost_usd: 0.01234 }))).toBe('coder turn 4 · $0.0123 (failed)');
   });

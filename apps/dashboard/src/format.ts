@@ -59,7 +59,7 @@ function describeTyped(e: TypedHiveEvent): string {
     case 'container_crash': {
       const d = e.data;
       const how = d.signal ? ` (${d.signal})` : d.code !== null ? ` (exit ${d.code})` : '';
-      const last = lastLine(d.tail);
+      const last = d.reason ?? lastLine(d.tail);
       return `${who} crashed${how}${last ? `: ${last}` : ''}`;
     }
     case 'AgentStatus':
@@ -78,5 +78,15 @@ function describeTyped(e: TypedHiveEvent): string {
       return `${who} stopped: ${firstLine(e.data.error) || 'its daily budget is spent'}`;
     case 'Message':
       return `${e.data.from} → ${e.data.to}: ${e.data.text}`;
+    case 'RolledBack':
+      return e.data.auto
+        ? `${who} reverted to ${e.data.to}: approval #${e.data.id} failed its health check`
+        : `${who} rolled back to ${e.data.to}${e.data.from ? ` from ${e.data.from}` : ''} (#${e.data.id})`;
+    case 'HealthChecked':
+      return e.data.ok ? `${who} is healthy${e.data.approval_id ? ` after #${e.data.approval_id}` : ''}` : `${who} failed its health check: ${e.data.failed ?? 'unknown'}`;
+    case 'Frozen':
+      return `hive frozen: ${e.data.reason}`;
+    case 'Thawed':
+      return 'hive thawed';
   }
 }

@@ -13,6 +13,7 @@ import './hive-audit.js';
 import './hive-login.js';
 import './hive-containers.js';
 import './hive-events.js';
+import './hive-freeze-switch.js';
 import './hive-messages.js';
 import './hive-port-banner.js';
 import './hive-questions.js';
@@ -190,16 +191,26 @@ export class HiveApp extends LitElement {
         @destroy-requested=${(e: HTMLElementEventMap['destroy-requested']) => this.destroy(e.detail.name, e.detail.purge)}
         @approve-requested=${(e: HTMLElementEventMap['approve-requested']) => this.approve(e.detail.id)}
         @deny-requested=${(e: HTMLElementEventMap['deny-requested']) => this.deny(e.detail.id, e.detail.reason)}
+        @rollback-requested=${(e: HTMLElementEventMap['rollback-requested']) => this.rollback(e.detail.agent, e.detail.to)}
+        @freeze-requested=${(e: HTMLElementEventMap['freeze-requested']) => this.freeze(e.detail.reason)}
+        @thaw-requested=${() => this.thaw()}
         @answer-requested=${(e: HTMLElementEventMap['answer-requested']) => this.answer(e.detail.id, e.detail.answer)}
         @toast-dismissed=${(e: HTMLElementEventMap['toast-dismissed']) => this.dismiss(e.detail.id)}
         @notify-toggle-requested=${() => void this.toggleNotify()}
       >
+        ${h ? html`<hive-freeze-switch .frozen=${h.frozen ?? null} ?busy=${this.busy.has(busyKey.freeze())}></hive-freeze-switch>` : ''}
         <hive-port-banner .conflicts=${h?.port_conflicts ?? []}></hive-port-banner>
         <hive-containers .agents=${h?.agents ?? []} .busy=${this.busy} .spawned=${this.spawned}></hive-containers>
         <div class="grid">
           <section class="panel" aria-labelledby="call">
             <h2 id="call"><span class="glyph">◆</span> Y3R C4LL <span class="dim">· approvals &amp; questions</span></h2>
-            <hive-approvals .approvals=${h?.approvals ?? []} .diffs=${this.diffs} .diffErrors=${this.diffErrors} .busy=${this.busy}></hive-approvals>
+            <hive-approvals
+              .approvals=${h?.approvals ?? []}
+              .diffs=${this.diffs}
+              .diffErrors=${this.diffErrors}
+              .busy=${this.busy}
+              .deployed=${new Map((h?.agents ?? []).map((a) => [a.name, a.deployed_tag]))}
+            ></hive-approvals>
             <hive-questions .questions=${h?.questions ?? []} .busy=${this.busy} .notify=${this.notify}></hive-questions>
           </section>
           <section class="panel" aria-labelledby="matrix">
@@ -353,6 +364,28 @@ export class HiveApp extends LitElement {
         return `approved #${id}${a?.terminal_tag ? ` → ${a.terminal_tag}` : ''}`;
       },
     );
+  }
+
+  private rollback(agent: string, to: string): void {
+    void this.run(
+      busyKey.rollback(agent),
+      () => api.rollback(agent, to),
+      (a) => {
+        if (a && a.status !== 'deployed') {
+          this.toast('err', `rollback of ${agent} to ${to} ${a.status}${a.note ? `: ${a.note}` : ''}`);
+          return null;
+        }
+        return `${agent} rolled back to ${to}${a?.terminal_tag ? ` → ${a.terminal_tag}` : ''}`;
+      },
+    );
+  }
+
+  private freeze(reason: string): void {
+    void this.run(busyKey.freeze(), () => api.freeze(reason), () => 'hive frozen');
+  }
+
+  private thaw(): void {
+    void this.run(busyKey.freeze(), () => api.thaw(), () => 'hive thawed');
   }
 
   private deny(id: number, reason: string): void {

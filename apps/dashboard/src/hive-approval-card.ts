@@ -70,6 +70,14 @@ export class HiveApprovalCard extends LitElement {
         max-height: 10rem;
         overflow: auto;
       }
+      .undone {
+        margin: 0.4rem 0 0;
+        color: var(--peach, var(--red));
+      }
+      .undone[role='alert'] {
+        font-weight: 600;
+        color: var(--red);
+      }
       .actions,
       form {
         display: flex;
@@ -91,6 +99,9 @@ export class HiveApprovalCard extends LitElement {
   @property() diffError = '';
   @property({ type: Boolean }) approving = false;
   @property({ type: Boolean }) denying = false;
+  @property({ type: Boolean }) rollingBack = false;
+  /** This deploy is what the agent runs now (nothing to roll back to). */
+  @property({ type: Boolean }) current = false;
   @state() private denyOpen = false;
   @state() private reason = '';
 
@@ -107,9 +118,30 @@ export class HiveApprovalCard extends LitElement {
             ? html` → <span class="tag terminal">${a.terminal_tag}</span>`
             : ''}</span>
       </header>
-      ${a.note ? html`<p class="note">${a.status === 'denied' ? 'reason: ' : ''}${a.note}</p>` : ''}
-      ${this.renderDiff()} ${a.status === 'pending' ? this.renderActions() : ''}
+      ${a.note ? html`<p class="note">${a.status === 'denied' ? 'reason: ' : ''}${a.note}</p>` : ''} ${this.renderUndone()}
+      ${this.renderDiff()} ${a.status === 'pending' ? this.renderActions() : ''} ${this.renderRollback()}
     </article>`;
+  }
+
+  /** A tree the hive took back: said on the card, loudest on one waiting for approval (a re-proposal). */
+  private renderUndone() {
+    const u = this.approval.undone;
+    if (!u) return '';
+    const how = u.how === 'rolled-back' ? `rolled back by #${u.by}` : `auto-reverted by #${u.by}`;
+    const lead = this.approval.status === 'pending' ? '⚠ this config was undone before: ' : '↩ ';
+    return html`<p class="undone" data-undone=${u.how} role=${this.approval.status === 'pending' ? 'alert' : 'note'}>${lead}${how} — ${u.why}</p>`;
+  }
+
+  /** Every deploy but the current one can be deployed again: a rollback to its tag. */
+  private renderRollback() {
+    const a = this.approval;
+    if (a.status !== 'deployed' || !a.terminal_tag?.startsWith('deployed/') || this.current) return '';
+    const to = a.terminal_tag;
+    return html`<div class="actions">
+      <button type="button" ?disabled=${this.rollingBack} aria-label="roll ${a.agent} back to ${to}" @click=${() => emit(this, 'rollback-requested', { agent: a.agent, to })}>
+        ${this.rollingBack ? spin : '↩'} roll back to ${to}
+      </button>
+    </div>`;
   }
 
   private renderDiff() {

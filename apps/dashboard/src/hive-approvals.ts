@@ -25,6 +25,8 @@ export class HiveApprovals extends LitElement {
   @property({ attribute: false }) diffs: ReadonlyMap<number, ApprovalDiff> = new Map();
   @property({ attribute: false }) diffErrors: ReadonlyMap<number, string> = new Map();
   @property({ attribute: false }) busy: ReadonlySet<string> = new Set();
+  /** Each agent's current deployed tag: its own deploy card offers no rollback. */
+  @property({ attribute: false }) deployed: ReadonlyMap<string, string | null> = new Map();
 
   override render() {
     const open = this.approvals.filter((a) => a.status === 'pending' || a.status === 'building').sort((a, b) => a.id - b.id);
@@ -48,6 +50,8 @@ export class HiveApprovals extends LitElement {
           .diffError=${this.diffErrors.get(a.id) ?? ''}
           ?approving=${this.busy.has(busyKey.approve(a.id))}
           ?denying=${this.busy.has(busyKey.deny(a.id))}
+          ?rollingBack=${this.busy.has(busyKey.rollback(a.agent))}
+          ?current=${a.terminal_tag !== null && this.deployed.get(a.agent) === a.terminal_tag}
         ></hive-approval-card>`,
     );
   }

@@ -123,6 +123,16 @@ export class HiveContainers extends LitElement {
           justify-content: flex-start;
         }
       }
+      .health {
+        font-size: 0.85em;
+        margin-left: 0.4rem;
+      }
+      .health.ok {
+        color: var(--green);
+      }
+      .health.bad {
+        color: var(--red);
+      }
     `,
   ];
 
@@ -158,7 +168,7 @@ export class HiveContainers extends LitElement {
         ><hive-activity-chip .activity=${a.activity}></hive-activity-chip
         ><span class="usage" title=${usageTitle(a.usage)}>${this.usage(a)}</span></span
       >
-      <span class="deployed"><span class="k">tag </span><span class="tag">${a.deployed_tag ?? '—'}</span></span>
+      <span class="deployed"><span class="k">tag </span><span class="tag">${a.deployed_tag ?? '—'}</span>${this.health(a)}</span>
       ${this.model(a)}
       <span class="actions">
         <button type="button" ?disabled=${rebuilding} @click=${() => emit(this, 'rebuild-requested', { name: a.name })} aria-label="rebuild ${a.name}">
@@ -167,6 +177,17 @@ export class HiveContainers extends LitElement {
         <hive-destroy-button .name=${a.name} ?busy=${this.busy.has(busyKey.destroy(a.name))}></hive-destroy-button>
       </span>
     </li>`;
+  }
+
+  /** The last health check (after the last deploy or rollback): each check in the title, the failing one shown. */
+  private health(a: AgentState) {
+    const h = a.health;
+    if (!h) return '';
+    const title = h.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`).join('\n');
+    const bad = h.checks.find((c) => !c.ok);
+    return html`<span class="health ${h.ok ? 'ok' : 'bad'}" data-health=${h.ok ? 'ok' : 'failed'} title=${title}
+      >${h.ok ? ' ✓ healthy' : ` ✗ unhealthy: ${bad ? `${bad.name}${bad.detail ? ` (${bad.detail})` : ''}` : ''}`}</span
+    >`;
   }
 
   /** Today's spend, broken only between cost and tokens. */

@@ -5,6 +5,10 @@ export interface UiEventDetails {
   'destroy-requested': { name: string; purge: boolean };
   'approve-requested': { id: number };
   'deny-requested': { id: number; reason: string };
+  /** Deploy `to`'s tree again for `agent` (a rollback). */
+  'rollback-requested': { agent: string; to: string };
+  'freeze-requested': { reason: string };
+  'thaw-requested': Record<string, never>;
   'answer-requested': { id: number; answer: string };
   'toast-dismissed': { id: number };
   'login-requested': { token: string };
@@ -20,6 +24,9 @@ declare global {
     'destroy-requested': CustomEvent<UiEventDetails['destroy-requested']>;
     'approve-requested': CustomEvent<UiEventDetails['approve-requested']>;
     'deny-requested': CustomEvent<UiEventDetails['deny-requested']>;
+    'rollback-requested': CustomEvent<UiEventDetails['rollback-requested']>;
+    'freeze-requested': CustomEvent<UiEventDetails['freeze-requested']>;
+    'thaw-requested': CustomEvent<UiEventDetails['thaw-requested']>;
     'answer-requested': CustomEvent<UiEventDetails['answer-requested']>;
     'toast-dismissed': CustomEvent<UiEventDetails['toast-dismissed']>;
     'login-requested': CustomEvent<UiEventDetails['login-requested']>;
