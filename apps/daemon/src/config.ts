@@ -32,6 +32,10 @@ export const DaemonConfig = z
     sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'),
     nixosContainerBin: z.string().default('nixos-container'),
     nixosConfDir: z.string().default('/etc/nixos-containers'),
+    /** NixOS containers on the host's network (the seed's port scheme) or each on a private veth pair (docs/nixos.md). */
+    nixosNetwork: z.enum(['host', 'private']).default('host'),
+    /** The containers' Nix system, e.g. aarch64-linux; default: this host's. */
+    system: z.string().regex(/^[a-z0-9_]+-[a-z0-9_]+$/, 'a Nix system such as x86_64-linux').optional(),
     journalctlBin: z.string().default('journalctl'),
     systemctlBin: z.string().default('systemctl'),
     /** Spawn the manager on start when the state dir has no agents. */
@@ -45,6 +49,9 @@ export const DaemonConfig = z
   .superRefine((c, ctx) => {
     if (c.runtime === 'nixos' && !c.hyperhiveUrl)
       ctx.addIssue({ code: 'custom', path: ['hyperhiveUrl'], message: 'the nixos runtime needs HIVE_HYPERHIVE_URL (the flake URL the meta flake uses for hyperhive)' });
+    // Private containers reach the daemon at their host address, which a loopback bind does not answer.
+    if (c.runtime === 'nixos' && c.nixosNetwork === 'private' && /^(127\.|localhost$|::1$)/.test(c.bind))
+      ctx.addIssue({ code: 'custom', path: ['bind'], message: 'a private container network needs the daemon reachable from the containers: HIVE_BIND=0.0.0.0 (host.nix opens the port to ve-+ only)' });
   });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
@@ -71,6 +78,8 @@ const ENV: Record<string, keyof z.input<typeof DaemonConfig>> = {
   HIVE_SYSTEMCTL_BIN: 'systemctlBin',
   HIVE_FAULT_AT: 'faultAt',
   HIVE_HEALTH_TIMEOUT: 'healthTimeout',
+  HIVE_NIXOS_NETWORK: 'nixosNetwork',
+  HIVE_SYSTEM: 'system',
   HIVE_LOG_LEVEL: 'logLevel',
 };
 

@@ -137,3 +137,38 @@ describe('nixos runtime (recording fake nixos-container)', () => {
     expect((await git(meta, ['status', '--porcelain'])).trim()).toBe('');
   });
 });
+
+/** The operator's other networking choice: each container on nixos-container's private veth pair. */
+describe('nixos runtime on a private container network (HIVE_NIXOS_NETWORK=private)', () => {
+  it('keeps the private pair, tells the harness, builds for HIVE_SYSTEM, and refuses a loopback bind in one line', async () => {
+    const dir = tempDir('hive-nixos-priv-');
+    const fakes = fakeNixosEnv(dir);
+    const stateDir = path.join(dir, 'state');
+    const env = {
+      ...fakes,
+      HIVE_RUNTIME: 'nixos',
+      HIVE_NIXOS_NETWORK: 'private',
+      HIVE_SYSTEM: 'aarch64-linux',
+      HIVE_NIXOS_CONTAINER_BIN: fakeNixosContainerPath,
+      HIVE_JOURNALCTL_BIN: fakeJournalctlPath,
+      HIVE_SYSTEMCTL_BIN: fakeSystemctlPath,
+      HIVE_NIXOS_CONF_DIR: fakes.FAKE_NIXOS_CONTAINER_CONF_DIR,
+      HIVE_HYPERHIVE_URL: (await seedLocalHyperhive(path.join(dir, 'hyperhive-src'))).url,
+    };
+    const loopback = await hive(['up', '--port', '0'], { ...env, HIVE_STATE_DIR: stateDir });
+    expect(loopback.code).toBe(2);
+    expect(loopback.stderr).toContain('a private container network needs the daemon reachable from the containers: HIVE_BIND=0.0.0.0');
+    const d = await startDaemonProcess({ stateDir, env: { ...env, HIVE_BIND: '0.0.0.0' } });
+    try {
+      const conf = readFileSync(path.join(fakes.FAKE_NIXOS_CONTAINER_CONF_DIR, 'h-hm1nd.conf'), 'utf8');
+      expect(conf).toMatch(/^PRIVATE_NETWORK=1$/m);
+      expect(conf).toMatch(/^LOCAL_ADDRESS=10\.233\.\d+\.2$/m);
+      const meta = path.join(stateDir, 'meta');
+      const evalMeta = async (attr: string) => JSON.parse((await runNix(['eval', '--json', `${meta}#nixosConfigurations.${attr}`], { cwd: meta })).stdout) as unknown;
+      expect(await evalMeta('hm1nd.config.hive.privateNetwork')).toBe(true);
+      expect(await evalMeta('hm1nd.pkgs.system')).toBe('aarch64-linux');
+    } finally {
+      await d.stop();
+    }
+  }, 120_000);
+});

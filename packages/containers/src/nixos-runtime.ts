@@ -73,6 +73,12 @@ export class NixosRuntime implements ContainerRuntime {
     return readContainerNetwork(this.confFile(validateAgentName(name)));
   }
 
+  /** Host network: the harness's port on 127.0.0.1; private: on the container's LOCAL_ADDRESS. */
+  async harnessAddress(name: string): Promise<string> {
+    if (this.network !== 'private') return '127.0.0.1';
+    return (await this.addresses(name))?.localAddress ?? '127.0.0.1';
+  }
+
   async create(agent: RuntimeAgent): Promise<void> {
     const { flags, flakeRef } = this.prepare(agent);
     await ensureBindSources(this.layout(agent));

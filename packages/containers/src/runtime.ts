@@ -51,6 +51,8 @@ export interface ContainerRuntime {
   logs(name: string, options?: { lines?: number }): Promise<string>;
   /** Called when an agent exits without being asked to: the daemon turns it into a container_crash event. */
   onCrash(listener: (name: string, info: CrashInfo) => void): void;
+  /** The IPv4 address the daemon reaches an agent's harness at (its port on it); absent: 127.0.0.1. */
+  harnessAddress?(name: string): Promise<string>;
   /** Stop everything this runtime started (process runtime); a no-op for nixos. */
   shutdown(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { isValidAgentName } from '@hive/core';
 import { agentWebPort } from '@hive/ports';
 import type { Hive } from '../core/hive.js';
+import { harnessUrl } from '../core/context.js';
 import { csrfGuard, isMutation, serveFile } from '@hive/http-edge';
 import { AgentAnswerTooLargeError, AgentNotFoundError, AgentUnreachableError } from '../errors.js';
 import { operatorAuth, operatorOf, type AuthEnv } from './auth.js';
@@ -47,7 +48,7 @@ export function agentPages(hive: Hive, pageDir: string): Hono<AuthEnv> {
     if (type) headers['content-type'] = type;
     let res: Response;
     try {
-      res = await fetch(`http://127.0.0.1:${port}${rest}${url.search}`, {
+      res = await fetch(`${await harnessUrl(ctx, name)}${rest}${url.search}`, {
         method: c.req.method,
         headers,
         body: isMutation(c.req.method) ? await c.req.arrayBuffer() : undefined,
@@ -84,27 +85,29 @@ export function agentSocketUpgrade(hive: Hive) {
     const name = m?.[1] ?? '';
     if (!m || !isValidAgentName(name) || !hive.ctx.store.getAgent(name)) return refuse(404, 'Not Found');
     if (!operatorOf(hive.ctx.operator, { authorization: req.headers.authorization, cookie: req.headers.cookie })) return refuse(401, 'Unauthorized');
-    const upstream = new WebSocket(`ws://127.0.0.1:${agentWebPort(name, hive.ctx.ports)}/api/ws`, {
-      headers: { authorization: `Bearer ${hive.ctx.keys.keyFor(name)}` },
-      maxPayload: 16 * 1024 * 1024,
-    });
-    let opened = false;
-    upstream.once('error', () => {
-      if (!opened) refuse(502, 'Bad Gateway');
-    });
-    upstream.once('open', () => {
-      opened = true;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        upstream.on('message', (data, isBinary) => ws.readyState === ws.OPEN && ws.send(data, { binary: isBinary }));
-        ws.on('message', (data, isBinary) => upstream.readyState === upstream.OPEN && upstream.send(data, { binary: isBinary }));
-        const end = () => {
-          ws.close();
-          upstream.close();
-        };
-        upstream.on('close', end);
-        upstream.on('error', end);
-        ws.on('close', end);
-        ws.on('error', end);
+    void harnessUrl(hive.ctx, name, 'ws').then((base) => {
+      const upstream = new WebSocket(`${base}/api/ws`, {
+        headers: { authorization: `Bearer ${hive.ctx.keys.keyFor(name)}` },
+        maxPayload: 16 * 1024 * 1024,
+      });
+      let opened = false;
+      upstream.once('error', () => {
+        if (!opened) refuse(502, 'Bad Gateway');
+      });
+      upstream.once('open', () => {
+        opened = true;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          upstream.on('message', (data, isBinary) => ws.readyState === ws.OPEN && ws.send(data, { binary: isBinary }));
+          ws.on('message', (data, isBinary) => upstream.readyState === upstream.OPEN && upstream.send(data, { binary: isBinary }));
+          const end = () => {
+            ws.close();
+            upstream.close();
+          };
+          upstream.on('close', end);
+          upstream.on('error', end);
+          ws.on('close', end);
+          ws.on('error', end);
+        });
       });
     });
   };

@@ -39,6 +39,15 @@ export interface HiveContext {
 export const META_LOCK = 'meta\0';
 export const APPROVAL_ID_LOCK = 'approval-ids\0';
 
+/**
+ * Where the daemon reaches an agent's harness: `http://127.0.0.1:<port>` on the host network, the
+ * container's own address on a private one. Every call the daemon makes to a harness starts here.
+ */
+export async function harnessUrl(ctx: HiveContext, name: string, scheme: 'http' | 'ws' = 'http'): Promise<string> {
+  const address = ctx.runtime.harnessAddress ? await ctx.runtime.harnessAddress(name) : '127.0.0.1';
+  return `${scheme}://${address}:${agentWebPort(name, ctx.ports)}`;
+}
+
 /** The runtime's view of one agent: port, env and paths. */
 export function runtimeAgent(ctx: HiveContext, name: string): RuntimeAgent {
   const port = agentWebPort(name, ctx.ports);

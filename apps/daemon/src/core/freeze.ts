@@ -1,7 +1,6 @@
 import type { FreezeState } from '@hive/protocol';
-import { agentWebPort } from '@hive/ports';
 import { FrozenError } from '../errors.js';
-import type { HiveContext } from './context.js';
+import { harnessUrl, type HiveContext } from './context.js';
 
 const FLAG = 'frozen';
 
@@ -45,7 +44,7 @@ export function thaw(ctx: HiveContext): { thawed: boolean } {
 
 /** Asks an agent's harness to cancel its running turn (with the daemon's key); true when one was cancelled. */
 async function cancelTurn(ctx: HiveContext, name: string): Promise<boolean> {
-  const res = await fetch(`http://127.0.0.1:${agentWebPort(name, ctx.ports)}/api/cancel`, {
+  const res = await fetch(`${await harnessUrl(ctx, name)}/api/cancel`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ctx.keys.keyFor(name)}`, 'content-type': 'application/json' },
     body: '{}',

@@ -1,6 +1,5 @@
 import type { AgentHealth, HealthCheck } from '@hive/protocol';
-import { agentWebPort } from '@hive/ports';
-import type { HiveContext } from './context.js';
+import { harnessUrl, type HiveContext } from './context.js';
 
 /** What the harness's `POST /api/health-check` answers. */
 interface HarnessHealth {
@@ -38,11 +37,11 @@ export async function checkHealth(ctx: HiveContext, name: string, o: { timeoutMs
 }
 
 async function askHarness(ctx: HiveContext, name: string, timeoutMs: number): Promise<HealthResult> {
-  const port = agentWebPort(name, ctx.ports);
+  const base = await harnessUrl(ctx, name);
   const status = await ctx.runtime.status(name);
   if (status !== 'running' && status !== 'starting') return failed([{ name: 'harness', ok: false, detail: `the agent is ${status}` }]);
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/health-check`, {
+    const res = await fetch(`${base}/api/health-check`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ctx.keys.keyFor(name)}`, 'content-type': 'application/json' },
       body: JSON.stringify({ timeout_ms: Math.min(timeoutMs, 15_000) }),
@@ -53,7 +52,7 @@ async function askHarness(ctx: HiveContext, name: string, timeoutMs: number): Pr
     const checks = [{ name: 'harness', ok: true }, ...(Array.isArray(h.checks) ? h.checks : [])];
     return h.ok === true && checks.every((c) => c.ok) ? { ok: true, checks } : failed(checks);
   } catch (e) {
-    return failed([{ name: 'harness', ok: false, detail: `does not answer on port ${port}: ${(e as Error).message}` }]);
+    return failed([{ name: 'harness', ok: false, detail: `does not answer at ${base}: ${(e as Error).message}` }]);
   }
 }
 

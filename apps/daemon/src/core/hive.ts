@@ -78,7 +78,14 @@ export class Hive {
       locks: new KeyedMutex(),
       log,
       ports,
-      meta: { metaDir: layout.metaDir, appliedRoot: layout.appliedRoot, hyperhiveUrl: config.hyperhiveUrl ?? '', dashboardPort: config.dashboardPort },
+      meta: {
+        metaDir: layout.metaDir,
+        appliedRoot: layout.appliedRoot,
+        hyperhiveUrl: config.hyperhiveUrl ?? '',
+        dashboardPort: config.dashboardPort,
+        ...(config.system ? { system: config.system } : {}),
+        network: config.runtime === 'nixos' ? config.nixosNetwork : 'host',
+      },
       daemonUrl: () => this.url,
       fault: faultAt(config.faultAt, (step) => log.fatal({ step }, 'HIVE_FAULT_AT reached: killing the daemon')),
     };
@@ -242,6 +249,7 @@ function makeRuntime(config: DaemonConfig, root: string, log: Logger): Container
       systemctlBin: config.systemctlBin,
       log: (msg: string) => log.warn(msg),
       confDir: config.nixosConfDir,
+      network: config.nixosNetwork,
       stateRoot: root,
     });
   const harnessCommand = config.harnessCommand ? (JSON.parse(config.harnessCommand) as string[]) : defaultHarnessCommand();

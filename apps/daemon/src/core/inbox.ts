@@ -1,6 +1,5 @@
 import type { EventType, InboxItem, TypedHiveEvent } from '@hive/protocol';
-import { agentWebPort } from '@hive/ports';
-import type { HiveContext } from './context.js';
+import { harnessUrl, type HiveContext } from './context.js';
 import { frozenState } from './freeze.js';
 
 /** Events the manager hears about, so it can `git show` the tree or read a failure note from /applied. */
@@ -74,7 +73,7 @@ export class InboxDelivery {
     if (!row || row.status !== 'running') return;
     this.busy.add(agent);
     try {
-      const url = `http://127.0.0.1:${agentWebPort(agent, this.ctx.ports)}/api/inbox`;
+      const url = `${await harnessUrl(this.ctx, agent)}/api/inbox`;
       const key = this.ctx.keys.keyFor(agent);
       for (const { id, item } of this.ctx.store.pendingInbox(agent)) {
         const res = await fetch(url, {
