@@ -1,11 +1,6 @@
 /** Base of every error hyperhive throws on purpose: a stable `code` and a one-line message that names the fix. */
 export abstract class HiveError extends Error {
   abstract readonly code: string;
-  /**
-   * @deprecated Errors carry codes, not statuses: the daemon's `api/http-errors.ts` table maps each
-   * code to its HTTP status and ignores this. Kept only so app-level subclasses that still set it compile.
-   */
-  readonly status: number = 400;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

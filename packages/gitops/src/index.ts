@@ -54,7 +54,7 @@ export {
   type ApprovalTagStatus,
   type TerminalKind,
 } from './approval-tags.js';
-/** Typed errors, each with a stable `code` and an HTTP `status`. */
+/** Typed errors, each with a stable `code` (the server's table maps codes to HTTP statuses). */
 export {
   GitError,
   GitNotFoundError,

@@ -51,6 +51,10 @@ describe('error codes → HTTP statuses, in one table', () => {
     expect([...codes].filter((c) => !Object.hasOwn(HTTP_STATUS, c)).sort()).toEqual([]);
   });
 
+  it('leaves statuses out of every error class: libraries and the daemon carry codes only', () => {
+    for (const file of productionSources()) expect(readFileSync(file, 'utf8'), file).not.toMatch(/override readonly status\b/);
+  });
+
   it('answers library errors with the status the table gives their code', async () => {
     const cases: [Error, number, string][] = [
       [new PortTakenError(8101, 'agao'), 409, 'PORT_TAKEN'],

@@ -5,7 +5,6 @@ import { HiveError } from '@hive/core';
 
 export class StateDirBusyError extends HiveError {
   readonly code = 'STATE_DIR_BUSY';
-  override readonly status = 409;
   constructor(readonly stateDir: string, readonly pid: number | null) {
     super(`another hive daemon${pid ? ` (pid ${pid})` : ''} is using ${stateDir}: stop it first, or pick another --state`);
   }
