@@ -136,6 +136,30 @@ describe('nixos runtime (recording fake nixos-container)', () => {
     expect(note).toContain('hive.bogus');
     expect((await git(meta, ['status', '--porcelain'])).trim()).toBe('');
   });
+
+  it('after a daemon killed mid-build, recovery puts the running container back on the deployed config', async () => {
+    await d.stop();
+    d = await startWith();
+    const before = container('h-coder')!.reloads;
+    const proposed = path.join(stateDir, 'agents', 'coder', 'config');
+    const agentNix = readFileSync(path.join(stateDir, 'applied', 'coder', 'agent.nix'), 'utf8').replace(/\}\s*$/, '  hive.healthTimeout = 0;\n  hive.env.MARK = "never-deployed";\n}\n');
+    const sha = await commitFiles(proposed, { 'agent.nix': agentNix, 'more.nix': '{ }\n' }, 'never deployed');
+    await d.stop();
+    d = await startWith({ HIVE_FAULT_AT: 'build' });
+    const id = Number((await hive(['request-apply', 'coder', sha], d.env)).stdout.trim());
+    expect((await hive(['approve', String(id)], d.env)).code).toBe(1); // the daemon died under it
+    await d.proc;
+    // The container outlived the daemon, switched (reloaded) to the build that was never deployed.
+    expect(container('h-coder')!.reloads).toBe(before + 1);
+    const builds = readFakeBuilds(fakes.FAKE_NIXOS_CONTAINER_BUILD_LOG).length;
+    d = await startWith();
+    const a = JSON.parse((await hive(['approvals', '--json'], d.env)).stdout).find((x: { id: number }) => x.id === id);
+    expect(a).toMatchObject({ status: 'failed', terminal_tag: `failed/${id}` });
+    // Recovery built main's config again and switched the container back to it.
+    expect(container('h-coder')!.reloads).toBe(before + 2);
+    expect(readFakeBuilds(fakes.FAKE_NIXOS_CONTAINER_BUILD_LOG).length).toBe(builds + 1);
+    expect(container('h-coder')!.status).toBe('up');
+  }, 120_000);
 });
 
 /** The operator's other networking choice: each container on nixos-container's private veth pair. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Approval } from '@hive/protocol';
 import { approvalStateFromTags, deployedTag, failedTag } from '@hive/gitops';
 import { abortDeploy } from '@hive/metaflake';
-import { META_LOCK, type HiveContext } from './context.js';
+import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { failDeploy, resumeDeployed } from './pipeline.js';
 
 export const INTERRUPTED_NOTE = 'hive-c0re stopped during the build (daemon restart); nothing was deployed — request it again';
@@ -21,6 +21,14 @@ export async function recoverApprovals(ctx: HiveContext): Promise<{ reconciled: 
   // A meta lock left uncommitted by a killed build is never a deploy: restore it.
   if (existsSync(ctx.layout.metaDir)) await ctx.locks.run(META_LOCK, () => abortDeploy(ctx.meta));
   return { reconciled };
+}
+
+async function restoreRuntime(ctx: HiveContext, name: string): Promise<void> {
+  try {
+    await ctx.runtime.update(runtimeAgent(ctx, name));
+  } catch (e) {
+    ctx.log.error({ agent: name, err: (e as Error).message }, 'could not put the agent back on its deployed config after an interrupted build');
+  }
 }
 
 function finish(ctx: HiveContext, a: Approval, status: 'deployed' | 'failed' | 'denied', terminal_tag: string | null, note: string | null) {
@@ -63,6 +71,9 @@ export async function recoverApply(ctx: HiveContext, a: Approval, note = INTERRU
       const planted = tags.status !== 'absent';
       await failDeploy(ctx, t, planted ? note : null);
       finish(ctx, a, 'failed', planted ? failedTag(a.id) : null, note);
+      // The build may have switched a container that outlived the daemon (NixOS) to the tree never
+      // deployed: put it back on main's. A process harness died with the daemon and starts from main.
+      if (planted && (await ctx.runtime.status(a.agent)) === 'running') await restoreRuntime(ctx, a.agent);
       return true;
     }
   }
