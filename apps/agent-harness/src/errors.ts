@@ -27,6 +27,3 @@ export class AgentApiError extends HiveError {
     super(`${path}: ${message}`, options);
   }
 }
-
-// A bad request body or form field (model.ts) is the edge's BAD_REQUEST.
-export { BadRequestError } from '@hive/http-edge';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HarnessFrame } from '@hive/protocol';
 import { hostAllowed } from '@hive/core';
-import { sameOrigin } from './origin.js';
+import { sameOrigin } from '@hive/http-edge';
 import { daemonKeyMatches } from './daemon-key.js';
 
 /** The page sockets on `/api/ws`: every frame goes to every open page. */

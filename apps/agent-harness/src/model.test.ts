@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@hive/testkit';
-import { BadRequestError } from './errors.js';
+import { BadRequestError } from '@hive/http-edge';
 import { ModelStore } from './model.js';
 
 describe('ModelStore', () => {

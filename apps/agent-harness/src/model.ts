@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ModelName } from '@hive/protocol';
-import { BadRequestError } from './errors.js';
+import { BadRequestError } from '@hive/http-edge';
 import { readJsonFile, removeFile, writeJsonFile } from './state-files.js';
 
 const OverrideFile = z.object({ model: ModelName });

@@ -42,9 +42,6 @@ export class QuestionAnsweredError extends HiveError {
   }
 }
 
-// The manager-only refusal in core/approvals.ts is the edge's FORBIDDEN.
-export { ForbiddenError } from '@hive/http-edge';
-
 /** An agent page's harness did not answer the daemon's forwarded request. */
 export class AgentUnreachableError extends HiveError {
   readonly code = 'AGENT_UNREACHABLE';

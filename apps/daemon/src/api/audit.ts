@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Store } from '../store.js';
-import { oneLine } from './http-errors.js';
+import { oneLine } from '@hive/http-edge';
 import { remoteOf, type AuthEnv } from './auth.js';
 
 /** What a request did, for its audit row. */

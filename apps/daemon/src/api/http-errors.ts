@@ -2,9 +2,6 @@ import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import { errorResponse as edgeErrorResponse, statusFor as tableStatus, type StatusTable } from '@hive/http-edge';
 
-// The audit records refusals with the same one-line message the wire carries.
-export { oneLine } from '@hive/http-edge';
-
 /**
  * Every error code the daemon answers with, and its HTTP status: the one place a status is decided.
  * Libraries carry codes only; a code missing here is answered 500 and logged (the test keeps it complete).

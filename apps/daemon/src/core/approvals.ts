@@ -19,7 +19,8 @@ import {
   treeOf,
   withFetchedCommit,
 } from '@hive/gitops';
-import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError, ForbiddenError } from '../errors.js';
+import { ForbiddenError } from '@hive/http-edge';
+import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError } from '../errors.js';
 import { APPROVAL_ID_LOCK, type HiveContext } from './context.js';
 import { spawnLocked } from './lifecycle.js';
 import { deploy } from './pipeline.js';
