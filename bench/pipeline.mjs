@@ -39,7 +39,7 @@ export async function rawState(dir, portOptions, dashboardPort) {
 }
 
 /** The daemon's runApplyCommit, step by step, straight on the libraries: where the library time goes. */
-export async function libraryPipeline({ layout, meta }, sha, id, { reread = true } = {}) {
+export async function libraryPipeline({ layout, meta }, sha, id, { reread = true, build = true } = {}) {
   const applied = layout.applied(AGENT);
   const steps = {};
   const step = async (k, fn) => {
@@ -52,7 +52,8 @@ export async function libraryPipeline({ layout, meta }, sha, id, { reread = true
   await step('stamp', () => gitops.stampApproved(applied, id));
   await step('read-tree', () => gitops.readTreeReset(applied, `refs/tags/${gitops.proposalTag(id)}`));
   await step('prepare', () => metaflake.prepareDeploy(meta, { name: AGENT, sha }));
-  await step('build', () => containers.checkBuild(applied));
+  // The build's nix runs inside a bwrap build sandbox, which does not see the trace's PATH shims.
+  if (build) await step('build', () => containers.checkBuild(applied));
   await step('deployed-tag', () => gitops.plantDeployed(applied, id));
   await step('main-ff', async () => gitops.updateRef(applied, 'refs/heads/main', sha, await gitops.revParse(applied, 'refs/heads/main')));
   await step('finalize', () => metaflake.finalizeDeploy(meta, { name: AGENT, id, sha }));
@@ -102,17 +103,20 @@ async function harnessBoot(port, reps) {
   return median(ms);
 }
 
+/** The real harness (what `hive up` runs when HIVE_HARNESS_CMD is unset): this repo's bundled agent-harness. */
+export const REAL_HARNESS = [process.execPath, path.join(REPO, 'apps/agent-harness/dist/main.js')];
+
 /** What a harness restart costs the process runtime: update() (build + restart) minus the build alone. */
-async function harnessRestart({ layout }, root, reps) {
-  const runtime = new containers.ProcessRuntime({ stateRoot: path.join(root, 'rt'), harnessCommand: [process.execPath, testing.miniHarnessPath], sandbox: 'none' });
+async function harnessRestart({ layout }, root, reps, { harness = [process.execPath, testing.miniHarnessPath], sandbox = 'none', tag = 'rt' } = {}) {
+  const runtime = new containers.ProcessRuntime({ stateRoot: path.join(root, tag), harnessCommand: harness, sandbox, allowUnsandboxedRoot: sandbox === 'none' });
   const agent = {
     name: AGENT,
     port: await testing.freePort(),
     isManager: false,
-    env: { HIVE_NAME: AGENT },
+    env: { HIVE_NAME: AGENT, HIVE_TOKEN: 'bench-restart-token' },
     flakeRef: `${layout.metaDir}#${AGENT}`,
     appliedDir: layout.applied(AGENT),
-    stateDir: path.join(root, 'rt', 'state', AGENT),
+    stateDir: path.join(root, tag, 'state', AGENT),
   };
   await runtime.create(agent);
   await runtime.start(agent);
@@ -126,8 +130,8 @@ async function harnessRestart({ layout }, root, reps) {
   } finally {
     await runtime.shutdown();
   }
-  const boot = await harnessBoot(agent.port, reps);
-  return { build: median(build), update: median(update), restart: median(update) - median(build), boot };
+  const boot = harness[1] === testing.miniHarnessPath ? await harnessBoot(agent.port, reps) : null;
+  return { sandbox: runtime.sandbox ?? sandbox, build: median(build), update: median(update), restart: median(update) - median(build), boot };
 }
 
 /** Item 5: `clients` sockets on /api/events/ws; ask_operator as the manager; time until every socket has the event. */
@@ -183,37 +187,49 @@ async function fanOut(url, token, { clients = 50, reps = 7 } = {}) {
   return { clients, reps, all: median(all), first: median(first), post: median(post), samples: all };
 }
 
-/** root: a scratch dir; ports: { manager, base } for this daemon's agents. */
-export async function benchPipeline(root, { reps = 5, managerPort, agentPortBase }) {
-  const stateDir = path.join(root, 'state');
-  const portOptions = { managerName: 'hm1nd', managerPort, base: agentPortBase, range: 900 };
-  log('item 3: starting a daemon (process runtime, mini harness) and spawning coder');
-  const d = await startDaemon({
-    stateDir,
-    env: {
-      HIVE_HARNESS_CMD: JSON.stringify([process.execPath, testing.miniHarnessPath]),
-      HIVE_SANDBOX: 'none',
-      HIVE_MANAGER_PORT: String(managerPort),
-      HIVE_AGENT_PORT_BASE: String(agentPortBase),
-    },
-  });
+/** A `hive up` for item 3 with coder spawned: `real` runs what users run (the real harness, bwrap when present). */
+async function pipelineDaemon(root, { managerPort, agentPortBase, real }) {
+  const stateDir = path.join(root, real ? 'state-real' : 'state');
+  const env = { HIVE_MANAGER_PORT: String(managerPort), HIVE_AGENT_PORT_BASE: String(agentPortBase) };
+  // Unset HIVE_HARNESS_CMD and sandbox auto are `hive up`'s defaults: this repo's harness, under bwrap when installed.
+  if (real) Object.assign(env, { HIVE_SANDBOX: 'auto' });
+  else Object.assign(env, { HIVE_HARNESS_CMD: JSON.stringify([process.execPath, testing.miniHarnessPath]), HIVE_SANDBOX: 'none' });
+  log(`item 3: starting a daemon (process runtime, ${real ? 'real harness, sandbox auto' : 'mini harness, sandbox none'}) and spawning coder`);
+  const d = await startDaemon({ stateDir, env });
+  await request(`${d.url}/api/agents`, { method: 'POST', body: { name: AGENT } });
+  const token = (await readFile(path.join(stateDir, 'state', 'hm1nd', 'token'), 'utf8')).trim();
+  // What `auto` picks: bwrap when it is installed (ProcessRuntime's own rule).
+  const sandbox = real && (await run('sh', ['-c', 'command -v bwrap'], { allowFail: true })).code === 0 ? 'bwrap' : 'none';
+  return { d, token, proposed: path.join(stateDir, 'agents', AGENT, 'config'), sandbox };
+}
+
+/** One request_apply_commit + approve over HTTP (manager token, then operator token); approve answers once the agent is back. */
+async function daemonRound({ d, token, proposed }, tag) {
+  const sha = await propose(proposed, tag);
+  const t0 = now();
+  const q = await request(`${d.url}/api/agent/request_apply_commit`, { method: 'POST', body: { name: AGENT, sha }, token });
+  const requestMs = now() - t0;
+  const a = await request(`${d.url}/api/approvals/${q.body.approval_id}/approve`, { method: 'POST', body: {} });
+  const total = now() - t0;
+  if (a.body.approval.status !== 'deployed') throw new Error(`daemon approval ${q.body.approval_id} ended ${a.body.approval.status}: ${a.body.approval.note}`);
+  const st = (await request(`${d.url}/api/state`)).body.agents.find((x) => x.name === AGENT);
+  if (st.status !== 'running') throw new Error(`after approve ${AGENT} is ${st.status}, not running`);
+  return { total, request: requestMs, approve: a.ms };
+}
+
+/** root: a scratch dir; blocks: two { managerPort, agentPortBase } port blocks (real daemon, mini daemon). */
+export async function benchPipeline(root, { reps = 5, blocks }) {
+  const portOptions = { managerName: 'hm1nd', managerPort: blocks[0].managerPort, base: blocks[0].agentPortBase, range: 900 };
+  const real = await pipelineDaemon(root, { ...blocks[0], real: true });
+  const mini = await pipelineDaemon(root, { ...blocks[1], real: false });
+  const d = real.d;
   try {
-    await request(`${d.url}/api/agents`, { method: 'POST', body: { name: AGENT } });
-    const token = (await readFile(path.join(stateDir, 'state', portOptions.managerName, 'token'), 'utf8')).trim();
-    const proposed = path.join(stateDir, 'agents', AGENT, 'config');
+    const token = real.token;
     const raw = await rawState(path.join(root, 'raw'), portOptions, Number(new URL(d.url).port));
     let rawId = 0;
 
-    const daemonRun = async (i) => {
-      const sha = await propose(proposed, `d${i}`);
-      const t0 = now();
-      const q = await request(`${d.url}/api/agent/request_apply_commit`, { method: 'POST', body: { name: AGENT, sha }, token });
-      const requestMs = now() - t0;
-      const a = await request(`${d.url}/api/approvals/${q.body.approval_id}/approve`, { method: 'POST', body: {} });
-      const total = now() - t0;
-      if (a.body.approval.status !== 'deployed') throw new Error(`daemon approval ${q.body.approval_id} ended ${a.body.approval.status}: ${a.body.approval.note}`);
-      return { total, request: requestMs, approve: a.ms };
-    };
+    const daemonRun = (i) => daemonRound(real, `d${i}`);
+    const miniRun = (i) => daemonRound(mini, `m${i}`);
     const rawRun = async (i) => {
       const sha = await propose(raw.layout.proposed(AGENT), `r${i}`);
       return rawPipeline(raw, sha, ++rawId);
@@ -225,11 +241,13 @@ export async function benchPipeline(root, { reps = 5, managerPort, agentPortBase
 
     // One untimed round of each warms nix's caches, the page cache and the HTTP connection.
     await daemonRun('w');
+    await miniRun('w');
     await rawRun('w');
     await libRun('w');
-    const runs = { daemon: [], raw: [], lib: [] };
+    const runs = { daemon: [], mini: [], raw: [], lib: [] };
     const order = [
       ['daemon', daemonRun],
+      ['mini', miniRun],
       ['raw', rawRun],
       ['lib', libRun],
     ];
@@ -240,10 +258,16 @@ export async function benchPipeline(root, { reps = 5, managerPort, agentPortBase
         runs[name].push(await fn(i));
       }
     }
-    const restart = await harnessRestart(raw, root, 5);
+    const restart = await harnessRestart(raw, root, 5, { harness: REAL_HARNESS, sandbox: real.sandbox === 'bwrap' ? 'bwrap' : 'none', tag: 'rt-real' });
+    const restartMini = await harnessRestart(raw, root, 5);
+    // The post-deploy health check runs the agent's claude command once (`--version`): its start-up alone.
+    const claudeBin = core.findClaudeBinary(path.join(REPO, 'apps/agent-harness/package.json'));
+    const claudeStarts = [];
+    for (let i = 0; claudeBin && i < 3; i++) claudeStarts.push((await run(claudeBin, ['--version'], { allowFail: true })).ms);
+    const claudeVersion = claudeStarts.length ? median(claudeStarts) : null;
     // Untimed: which processes each side starts (a PATH shim logs them).
     const libSha = await propose(raw.layout.proposed(AGENT), 'lt');
-    const traceLib = await traceProcesses(path.join(root, 'trace-lib'), () => libraryPipeline(raw, libSha, ++rawId, { reread: false }));
+    const traceLib = await traceProcesses(path.join(root, 'trace-lib'), () => libraryPipeline(raw, libSha, ++rawId, { reread: false, build: false }));
     const rawSha = await propose(raw.layout.proposed(AGENT), 'rt');
     const traceRaw = await traceProcesses(path.join(root, 'trace-raw'), () => rawPipeline(raw, rawSha, ++rawId));
     const topLevel = (calls, parent) => calls.filter((c) => c.parent === parent);
@@ -255,13 +279,14 @@ export async function benchPipeline(root, { reps = 5, managerPort, agentPortBase
     const git = (args) => run('git', args, { cwd: raw.layout.applied(AGENT) }).then((r) => r.stdout.trim());
     if ((await git(['rev-parse', 'refs/heads/main'])) !== (await git(['rev-parse', `refs/tags/deployed/${rawId}^{commit}`])))
       throw new Error('raw pipeline: applied main is not the last deployed commit');
-    log(`item 3: daemon ${median(runs.daemon.map((r) => r.total)).toFixed(0)} ms, raw ${median(runs.raw.map((r) => r.total)).toFixed(0)} ms, library ${median(runs.lib.map((r) => r.total)).toFixed(0)} ms, restart ${restart.restart.toFixed(0)} ms`);
+    log(`item 3: daemon (real harness, sandbox ${real.sandbox}) ${median(runs.daemon.map((r) => r.total)).toFixed(0)} ms, mini harness ${median(runs.mini.map((r) => r.total)).toFixed(0)} ms, raw ${median(runs.raw.map((r) => r.total)).toFixed(0)} ms, library ${median(runs.lib.map((r) => r.total)).toFixed(0)} ms, restart ${restart.restart.toFixed(0)} ms`);
 
     log('item 5: 50 WebSocket clients on the same daemon');
     const fan = await fanOut(d.url, token);
     log(`item 5: all 50 in ${fan.all.toFixed(1)} ms (first ${fan.first.toFixed(1)} ms, POST ${fan.post.toFixed(1)} ms)`);
-    return { runs, restart, fan, processes, costs };
+    return { runs, restart, restartMini, claudeVersion, sandbox: real.sandbox, fan, processes, costs };
   } finally {
     await d.stop();
+    await mini.d.stop();
   }
 }

@@ -1,5 +1,6 @@
-// `pnpm bench`: every benchmark of issues 3, 4 and 8 in one run, one report, written to docs/benchmarks.md.
-// Knobs: BENCH_QUICK=1 (fewer repetitions), BENCH_KEEP=1 (keep the scratch dir), BENCH_NO_WRITE=1 (print only);
+// `pnpm bench`: every benchmark of issues 3, 4, 8 and 15 in one run, one report, written to docs/benchmarks.md.
+// Knobs: BENCH_QUICK=1 (fewer repetitions), BENCH_KEEP=1 (keep the scratch dir), BENCH_NO_WRITE=1 (print only),
+// BENCH_AGENTS=N real harnesses for items 8–9 (default 200), BENCH_MAX_TURNS=M slots for item 9's broadcast (default 4);
 // `--render [results.json]` re-renders the report from bench/last-results.json without measuring.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { benchBundle } from './bundle.mjs';
 import { benchPipeline } from './pipeline.mjs';
 import { benchMeta } from './meta.mjs';
 import { benchRss, benchState } from './hive.mjs';
+import { benchDensity } from './density.mjs';
 import { renderReport } from './report.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -62,7 +64,14 @@ try {
   results.bundle = benchBundle();
 
   const pipeBase = await freeBlock([24000, 26000, 22000, 30000], 0);
-  results.pipeline = await benchPipeline(path.join(root, 'pipeline'), { reps: QUICK ? 3 : 5, managerPort: pipeBase, agentPortBase: pipeBase + 100 });
+  const miniBase = await freeBlock([27000, 28000, 29000, 32000], 0);
+  results.pipeline = await benchPipeline(path.join(root, 'pipeline'), {
+    reps: QUICK ? 3 : 5,
+    blocks: [
+      { managerPort: pipeBase, agentPortBase: pipeBase + 100 },
+      { managerPort: miniBase, agentPortBase: miniBase + 100 },
+    ],
+  });
 
   // The big hive: one state dir for items 1, 2, 6 and 4, seeded through the libraries.
   const bigBase = await freeBlock([21000, 23000, 25000, 31000], 0);
@@ -88,6 +97,16 @@ try {
   results.meta = await benchMeta(hive, QUICK ? { coldReps: 1, warmReps: 3, relockReps: 2 } : {});
   results.rss = await benchRss(hive, QUICK ? { idleS: 8 } : {});
   results.state = await benchState(hive, QUICK ? { warmup: 20, requests: 200 } : {});
+
+  // Items 8 and 9: BENCH_AGENTS real harnesses (200 by default) on their own state dir and port block.
+  const densityBase = await freeBlock([34000, 36000, 38000, 40000], 0);
+  results.density = await benchDensity(path.join(root, 'density'), {
+    agents: Number(process.env.BENCH_AGENTS ?? 200),
+    broadcast: Math.min(50, Number(process.env.BENCH_AGENTS ?? 200) - 1),
+    maxTurns: Number(process.env.BENCH_MAX_TURNS ?? 4),
+    idleS: QUICK ? 8 : 20,
+    portBase: densityBase,
+  });
   results.totalMs = performance.now() - started;
   results.loadEnd = os.loadavg();
 

@@ -1,6 +1,6 @@
 // Seeding a big hive's state dir through the libraries (applied repos, stub hyperhive) and the daemon's store.
 import path from 'node:path';
-import { pkg, pool, portFree } from './util.mjs';
+import { git, pkg, pool, portFree } from './util.mjs';
 
 // seedAppliedAgent is a test helper: it lives in metaflake's testing entry, not its public API.
 const metaflake = { ...(await pkg('packages/metaflake/dist/index.js')), ...(await pkg('packages/metaflake/dist/testing.js')) };
@@ -25,9 +25,13 @@ export async function pickNames({ count, unique, portOptions }) {
   return names;
 }
 
-/** applied/<n> for every name (an agent flake with agent.nix), four at a time. */
+/** applied/<n> for every name (an agent flake with agent.nix, main tagged deployed/0 as a spawn leaves it), four at a time. */
 export async function seedApplied(appliedRoot, names) {
-  await pool(names, 4, (name) => metaflake.seedAppliedAgent({ appliedRoot, name }));
+  await pool(names, 4, async (name) => {
+    await metaflake.seedAppliedAgent({ appliedRoot, name });
+    // The daemon refuses to start an applied repo without deployed/0 (a pre-overhaul layout).
+    await git(path.join(appliedRoot, name), ['tag', 'deployed/0', 'refs/heads/main']);
+  });
 }
 
 /** Opens the daemon's hive.db through its own Store (migrations run), for rows inserted in one transaction. */
