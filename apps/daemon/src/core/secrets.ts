@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HiveError } from '@hive/core';
-import { safeEqual } from './tokens.js';
+import { tokenEquals } from '@hive/http-edge';
 
 export class SecretFileError extends HiveError {
   readonly code = 'SECRET_FILE';
@@ -65,7 +65,7 @@ export class OperatorAuth {
 
   /** True for the operator token itself. */
   checkToken(given: string | undefined | null): boolean {
-    return Boolean(given) && safeEqual(given!, this.token);
+    return Boolean(given) && tokenEquals(given!, this.token);
   }
 
   /** A new session cookie value: `<expiry>.<hmac>`. */
@@ -78,7 +78,7 @@ export class OperatorAuth {
     const m = /^(\d{10,12})\.([0-9a-f]{64})$/.exec(value ?? '');
     if (!m) return false;
     if (Number(m[1]) * 1000 < now) return false;
-    return safeEqual(m[2]!, hmac(this.token, `session:${m[1]}`));
+    return tokenEquals(m[2]!, hmac(this.token, `session:${m[1]}`));
   }
 }
 

@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import { tokenEquals } from '@hive/http-edge';
 
 /** Per-agent tokens live in `state/<n>/token` (0600): the harness reads its own, the daemon maps them back. */
 export class AgentTokens {
@@ -34,13 +35,7 @@ export class AgentTokens {
   /** The agent a bearer token belongs to, or null. */
   agentFor(token: string | undefined): string | null {
     if (!token) return null;
-    for (const [t, n] of this.byToken) if (safeEqual(t, token)) return n;
+    for (const [t, n] of this.byToken) if (tokenEquals(token, t)) return n;
     return null;
   }
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
