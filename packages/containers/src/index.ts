@@ -34,6 +34,7 @@ export {
   PERMISSION_MODES,
   type BuildOptions,
   type HiveSettings,
+  type HiveLimits,
   type PermissionMode,
 } from './process/settings.js';
 export { buildSandbox, buildBwrapArgs, PROPOSAL_DIR, type BuildSandbox } from './process/build-sandbox.js';
