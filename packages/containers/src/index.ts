@@ -22,7 +22,7 @@ export { NixosRuntime, type NixosRuntimeOptions } from './nixos-runtime.js';
 export { NETWORK_MODES, type NetworkMode, type ContainerNetwork } from './nixos/network.js';
 export { nixConfigWithFlakes } from './nixos/tool.js';
 /** hive.limits as container@h-<n> settings (systemctl set-property after each build). */
-export { limitAssignments, evalContainerLimits, type ContainerLimits } from './nixos/limits.js';
+export { limitAssignments, settingsLimits, unitLimits, type ContainerLimits } from './nixos/limits.js';
 /** The process runtime: each harness a supervised child, under bwrap with nspawn's bind layout when installed. */
 export { ProcessRuntime, type ProcessRuntimeOptions } from './process/process-runtime.js';
 /** The process runtime's build, in a sandbox that sees only the tree: parse every .nix, read and check agent.nix's `hive` settings. */

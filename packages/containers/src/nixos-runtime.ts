@@ -3,7 +3,7 @@ import { containerName, validateAgentName } from '@hive/core';
 import { ensureBindSources, nspawnBindFlags } from './binds.js';
 import { CrashWatch } from './crash-watch.js';
 import { BuildError, ContainerCommandError, InvalidFlakeRefError, InvalidNetworkModeError } from './errors.js';
-import { applyContainerLimits, evalContainerLimits, type ContainerLimits } from './nixos/limits.js';
+import { applyContainerLimits, settingsLimits, type ContainerLimits } from './nixos/limits.js';
 import { NETWORK_MODES, readContainerNetwork, writeContainerConf, type ContainerNetwork, type NetworkMode } from './nixos/network.js';
 import { runTool, type Ran } from './nixos/tool.js';
 import type { ContainerRuntime, ContainerStatus, CrashInfo, RuntimeAgent } from './runtime.js';
@@ -192,7 +192,7 @@ export class NixosRuntime implements ContainerRuntime {
   private async applyLimits(agent: RuntimeAgent): Promise<void> {
     await applyContainerLimits({
       agent,
-      limitsOf: this.o.limitsOf ?? ((a) => evalContainerLimits(a.flakeRef)),
+      limitsOf: this.o.limitsOf ?? settingsLimits,
       setProperty: (unit, assignments) => this.run(this.systemctl, ['set-property', unit, ...assignments]),
       log: this.o.log,
     });

@@ -1,6 +1,8 @@
-import { containerName, runNix } from '@hive/core';
+import { containerName } from '@hive/core';
 import type { RuntimeAgent } from '../runtime.js';
 import { InvalidLimitError } from '../errors.js';
+import { CPU_PERCENT, MEMORY_SIZE, type HiveLimits } from '../process/hive-settings.js';
+import { readHiveSettings } from '../process/settings.js';
 
 /** systemd resource settings for an agent's container unit (harness-base's `hive.containerUnit.serviceConfig`). */
 export interface ContainerLimits {
@@ -11,9 +13,9 @@ export interface ContainerLimits {
 
 // The value goes into a drop-in systemctl writes: one plain token, never a newline or a second directive.
 const VALID: Record<keyof ContainerLimits, RegExp> = {
-  // As the settings reader (process/hive-settings.ts) and harness-base's option types allow.
-  MemoryMax: /^(?:[1-9][0-9]{0,15}[KMGT]?|infinity)$/,
-  CPUQuota: /^[1-9][0-9]{0,5}%$/,
+  // The settings reader's own patterns (process/hive-settings.ts), checked again at the unit.
+  MemoryMax: MEMORY_SIZE,
+  CPUQuota: CPU_PERCENT,
   TasksMax: /^[1-9][0-9]{0,6}$/,
 };
 // What `systemctl set-property` resets an unset one to: no limit (TasksMax's own default is a share of the host's).
@@ -35,13 +37,17 @@ export function limitAssignments(limits: ContainerLimits): string[] {
   return out;
 }
 
-/** Reads `hive.containerUnit.serviceConfig` of `<meta>#<name>` lazily (nothing is built). */
-export async function evalContainerLimits(flakeRef: string): Promise<ContainerLimits> {
-  const hash = flakeRef.lastIndexOf('#');
-  const dir = flakeRef.slice(0, hash);
-  const name = flakeRef.slice(hash + 1);
-  const { stdout } = await runNix(['eval', '--json', `${dir}#nixosConfigurations.${name}.config.hive.containerUnit.serviceConfig`], { cwd: dir });
-  return JSON.parse(stdout) as ContainerLimits;
+/** hive.limits of the agent's applied tree (the one settings reader), as the unit's properties. */
+export async function settingsLimits(agent: RuntimeAgent): Promise<ContainerLimits> {
+  return unitLimits((await readHiveSettings(agent.appliedDir)).limits);
+}
+
+export function unitLimits(l: HiveLimits): ContainerLimits {
+  return {
+    ...(l.memoryMax ? { MemoryMax: l.memoryMax } : {}),
+    ...(l.cpuQuota ? { CPUQuota: l.cpuQuota } : {}),
+    ...(l.tasksMax ? { TasksMax: l.tasksMax } : {}),
+  };
 }
 
 /**

@@ -57,8 +57,9 @@ const MAX_PROMPT_BYTES = 16 * 1024;
 // C0 controls (newline included) and DEL: a pattern is one line of the CLI's argv.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const MEMORY_SIZE = /^(?:[1-9][0-9]{0,15}[KMGT]?|infinity)$/;
-const CPU_PERCENT = /^[1-9][0-9]{0,5}%$/;
+/** What hive.limits.memoryMax and cpuQuota accept (the NixOS unit's checks use the same). */
+export const MEMORY_SIZE = /^(?:[1-9][0-9]{0,15}[KMGT]?|infinity)$/;
+export const CPU_PERCENT = /^[1-9][0-9]{0,5}%$/;
 // The kernel's own ceiling on pid_max.
 const MAX_TASKS = 4194304;
 
