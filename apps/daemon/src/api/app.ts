@@ -105,7 +105,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
     const body = new ReadableStream<Uint8Array>({
       start(out) {
         gone.addEventListener('abort', end, { once: true });
-        if (turnSlots.full || turnSlots.waiting.length) out.enqueue(bytes({ queued: true, position: turnSlots.waiting.length + 1, max: turnSlots.max }));
+        if (turnSlots.wouldWait(agent)) out.enqueue(bytes({ queued: true, position: turnSlots.waiting.length + 1, max: turnSlots.max }));
         turnSlots.acquire(agent, gone).then(
           (l) => {
             lease = l;

@@ -76,6 +76,20 @@ describe('TurnSlots', () => {
     expect(slots.releaseAgent('a')).toBe(0);
   });
 
+  it('gives one agent one slot at a time: its second request waits while others are served', async () => {
+    const slots = new TurnSlots(3);
+    const a1 = await slots.acquire('a');
+    const a2 = slots.acquire('a');
+    const b = slots.acquire('b');
+    expect((await b).agent).toBe('b');
+    expect(await settled(a2)).toBe(false);
+    expect(slots.wouldWait('a')).toBe(true);
+    expect(slots.wouldWait('c')).toBe(false);
+    expect(slots.running.sort()).toEqual(['a', 'b']);
+    a1.release();
+    expect((await a2).agent).toBe('a');
+  });
+
   it('refuses a max below 1', () => {
     expect(() => new TurnSlots(0)).toThrow(RangeError);
   });

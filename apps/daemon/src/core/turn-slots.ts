@@ -25,8 +25,10 @@ interface Waiter {
 }
 
 /**
- * At most `max` claude turns at once across the hive, granted first come first served. Slots live
- * in this process only: a daemon restart starts with none held (the leases were its connections).
+ * At most `max` claude turns at once across the hive, granted first come first served, and at most
+ * one per agent: an agent (hostile, with its token) cannot hoard slots by asking again and again,
+ * its second request waits for its first to end. Slots live in this process only: a daemon restart
+ * starts with none held (the leases were its connections).
  */
 export class TurnSlots {
   readonly #held = new Set<TurnLease>();
@@ -46,9 +48,14 @@ export class TurnSlots {
     return this.#queue.map((w) => w.agent);
   }
 
-  /** Whether a call to acquire now would wait. */
+  /** Whether every slot is held. */
   get full(): boolean {
     return this.#held.size >= this.max;
+  }
+
+  /** Whether `agent` asking now would wait: no free slot, it holds one already, or an eligible waiter is ahead. */
+  wouldWait(agent: string): boolean {
+    return this.full || this.#holds(agent) || this.#queue.some((w) => !this.#holds(w.agent));
   }
 
   /**
@@ -57,7 +64,6 @@ export class TurnSlots {
    */
   acquire(agent: string, signal?: AbortSignal): Promise<TurnLease> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.full && this.#queue.length === 0) return Promise.resolve(this.#lease(agent));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         agent,
@@ -73,6 +79,8 @@ export class TurnSlots {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
+      // Granted at once when a slot is free and nobody eligible is ahead.
+      this.#serve();
     });
   }
 
@@ -98,10 +106,18 @@ export class TurnSlots {
     return lease;
   }
 
+  #holds(agent: string): boolean {
+    for (const l of this.#held) if (l.agent === agent) return true;
+    return false;
+  }
+
   #serve(): void {
-    while (!this.full && this.#queue.length) {
-      const next = this.#queue.shift()!;
-      next.grant(this.#lease(next.agent));
+    while (!this.full) {
+      // The first waiter whose agent holds no slot yet; an agent's second request keeps its place.
+      const i = this.#queue.findIndex((w) => !this.#holds(w.agent));
+      if (i < 0) return;
+      const [next] = this.#queue.splice(i, 1);
+      next!.grant(this.#lease(next!.agent));
     }
   }
 }
