@@ -9,11 +9,12 @@ import {
   failedTag,
   plantDenied,
   plantDeployed,
+  plantDeployedOnMain,
   plantFailed,
   proposalTag,
   stampApproved,
 } from './approval-tags.js';
-import { InvalidApprovalIdError, NotApprovedError, RefNotFoundError, TagExistsError, TerminalTagExistsError } from './errors.js';
+import { InvalidApprovalIdError, NotApprovedError, RefMovedError, RefNotFoundError, TagExistsError, TerminalTagExistsError } from './errors.js';
 import { git } from './git.js';
 import { listTags, readTagMessage, tag } from './tags.js';
 
@@ -141,5 +142,29 @@ describe('approval tag state machine', () => {
     expect((await approvalStateFromTags(repo, 10)).status).toBe('building');
     await plantFailed(repo, 10, 'daemon restarted during the build');
     expect(await approvalStateFromTags(repo, 10)).toMatchObject({ status: 'failed', note: 'daemon restarted during the build' });
+  });
+});
+
+describe('plantDeployedOnMain', () => {
+  it('plants deployed/<id> and moves main to the proposal in one transaction', async () => {
+    const { repo, sha, main } = await withProposal(4);
+    await stampApproved(repo, 4);
+    await plantDeployedOnMain(repo, 4, main);
+    expect(await git(repo, ['rev-parse', 'refs/heads/main'])).toBe(sha);
+    expect(await git(repo, ['rev-parse', 'refs/tags/deployed/4^{commit}'])).toBe(sha);
+  });
+
+  it('changes neither when main moved since it was read', async () => {
+    const { repo, main } = await withProposal(5);
+    await stampApproved(repo, 5);
+    const moved = await commitFiles(repo, { 'other.md': 'x' }, 'someone else');
+    await expect(plantDeployedOnMain(repo, 5, main)).rejects.toBeInstanceOf(RefMovedError);
+    expect(await git(repo, ['rev-parse', 'refs/heads/main'])).toBe(moved);
+    expect(await listTags(repo, 'deployed/5')).toEqual([]);
+  });
+
+  it('is refused before the approval was stamped, like plantDeployed', async () => {
+    const { repo, main } = await withProposal(6);
+    await expect(plantDeployedOnMain(repo, 6, main)).rejects.toBeInstanceOf(NotApprovedError);
   });
 });

@@ -1,11 +1,12 @@
 import {
   InvalidApprovalIdError,
   NotApprovedError,
+  RefMovedError,
   TagExistsError,
   TerminalTagExistsError,
 } from './errors.js';
 import { git, runGit } from './git.js';
-import { revParse } from './repo.js';
+import { readRef, revParse } from './repo.js';
 import { readTagMessage, tagBody } from './tags.js';
 
 // Tag names of the approval state machine, in one place.
@@ -59,6 +60,25 @@ export async function plantDeployed(repo: string, id: number): Promise<void> {
   if (!checked.building) throw new NotApprovedError(id);
   const { sha } = refuseResolved(id, checked);
   await plantTerminal(repo, id, 'deployed', sha);
+}
+
+/**
+ * The deploy's commit point: deployed/<id> planted and `refs/heads/main` moved from `mainWas` to
+ * the proposal in one ref transaction — both or neither, so no crash lands between them.
+ * RefMovedError when main is no longer at `mainWas`; the working tree is the caller's to update.
+ */
+export async function plantDeployedOnMain(repo: string, id: number, mainWas: string): Promise<void> {
+  const checked = await checkProposal(repo, id);
+  if (!checked.building) throw new NotApprovedError(id);
+  const { sha } = refuseResolved(id, checked);
+  const main = sha === mainWas ? [`verify refs/heads/main ${mainWas}`] : [`update refs/heads/main ${sha} ${mainWas}`];
+  try {
+    await plantTerminal(repo, id, 'deployed', sha, main);
+  } catch (e) {
+    const now = await readRef(repo, 'refs/heads/main');
+    if (now !== mainWas) throw new RefMovedError('refs/heads/main', mainWas, now);
+    throw e;
+  }
 }
 
 /** Plants failed/<id> at the proposal, annotated with the build error. */
@@ -133,14 +153,15 @@ async function refuseIfResolved(repo: string, id: number): Promise<void> {
 // One ref transaction creates the terminal tag and verifies the other two are absent,
 // so two racing resolutions can never both land (at most one terminal tag per id).
 // The caller has just checked with checkProposal; the transaction re-verifies anyway.
-async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string): Promise<void> {
+async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string, also: string[] = []): Promise<void> {
   const zero = '0'.repeat(target.length);
   // Same lock order in every call (sorted by ref), so racing calls wait on each other rather than both fail.
   const lines = [...TERMINALS]
     .sort((a, b) => terminalTag(a, id).localeCompare(terminalTag(b, id)))
     .map((k) =>
       k === kind ? `create refs/tags/${terminalTag(k, id)} ${target}` : `verify refs/tags/${terminalTag(k, id)} ${zero}`,
-    );
+    )
+    .concat(also);
   const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' });
   if (r.exitCode !== 0) {
     await refuseIfResolved(repo, id);

@@ -47,6 +47,7 @@ export {
   deniedTag,
   stampApproved,
   plantDeployed,
+  plantDeployedOnMain,
   plantFailed,
   plantDenied,
   approvalStateFromTags,

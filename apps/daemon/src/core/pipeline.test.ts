@@ -101,13 +101,13 @@ describe('the approval pipeline', () => {
     expect(readFileSync(path.join(applied, 'agent.nix'), 'utf8')).toContain('model = "haiku"');
   });
 
-  it('resumes a run stopped after deployed/<id>: main → finalize, and a second resume changes nothing', async () => {
+  it('resumes a run stopped after deployed/<id> (main moved with it): the tree and finalize, and a second resume changes nothing', async () => {
     const { id, sha } = await propose(model('opus'), 'opus again');
     stopAt = 'deployed';
     await expect(d.hive.ctx.locks.run('coder', () => deploy(d.hive.ctx, { agent: 'coder', id, sha }))).rejects.toBeInstanceOf(StopHere);
     stopAt = null;
     expect((await approvalStateFromTags(applied, id)).status).toBe('deployed');
-    expect(await main()).not.toBe(sha);
+    expect(await main()).toBe(sha); // deployed/<id> and main land in one ref transaction
     expect(await clean(meta)).not.toBe(''); // the lock is pinned to the proposal, uncommitted
     seen.length = 0;
     await resumeDeployed(d.hive.ctx, { agent: 'coder', id, sha });

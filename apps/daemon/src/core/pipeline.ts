@@ -2,7 +2,7 @@ import {
   deployedTag,
   failedTag,
   latestDeployedTag,
-  plantDeployed,
+  plantDeployedOnMain,
   plantFailed,
   proposalTag,
   readTreeReset,
@@ -45,6 +45,8 @@ export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployO
   const applied = ctx.layout.applied(t.agent);
   const step = ctx.fault;
   ctx.store.setAgentStatus(t.agent, 'building');
+  // What main was when this run began: the deploy moves it only from here (compare-and-swap).
+  const mainWas = await revParse(applied, 'refs/heads/main');
   await stampApproved(applied, t.id);
   step('stamp');
   await readTreeReset(applied, `refs/tags/${proposalTag(t.id)}`);
@@ -73,9 +75,10 @@ export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployO
       if (!health.ok) return revertLocked(ctx, t, health.failed ?? 'unknown');
       step('health');
     }
-    await plantDeployed(applied, t.id);
+    // The commit point: deployed/<id> and main's compare-and-swap land in one ref transaction.
+    await plantDeployedOnMain(applied, t.id, mainWas);
     step('deployed');
-    await moveMain(ctx, t);
+    await readTreeReset(applied, 'refs/heads/main');
     step('main');
     await finalizeDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha });
     step('finalize');
