@@ -41,7 +41,7 @@ export function createApp(harness: Harness, opts: { pageDir: string }): Hono {
   app.use('*', bodyCap(MAX_BODY_BYTES));
   app.use('*', hostGuard(harness.config.host, 'open this page as 127.0.0.1 or localhost'));
   // Readiness probe: no credential, nothing but the name.
-  app.get('/api/health', (c) => c.json({ ok: true, name: harness.config.name }));
+  app.get('/api/health', (c) => c.json({ ok: true, name: harness.config.name, settings: harness.settingsGeneration }));
   // Everything else is the operator's (through the daemon, which adds its key) or the daemon's:
   // never the agent's own processes, which share this host's loopback.
   app.use('/api/*', async (c, next) => {

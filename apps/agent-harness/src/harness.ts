@@ -81,7 +81,10 @@ export class Harness {
   readonly #reportModel: () => void;
 
   /** `opts.env` replaces the process env claude gets (tests point it at a scripted API). */
-  constructor(readonly config: HarnessConfig, readonly log: Logger, private readonly opts: { env?: NodeJS.ProcessEnv } = {}) {
+  /** Settings generation last reloaded in place (null: the env it started with). */
+  settingsGeneration: string | null = null;
+
+  constructor(public config: HarnessConfig, readonly log: Logger, private opts: { env?: NodeJS.ProcessEnv } = {}) {
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
     this.port = config.port;
     this.models = new ModelStore(config.stateDir, config.defaultModel);
@@ -159,6 +162,31 @@ export class Harness {
   /** Queues an inbox item (operator chat, daemon event, agent message or answer) as one turn. */
   deliver(item: InboxItem): ChatEntry {
     return this.loop.enqueue(item);
+  }
+
+  /**
+   * A deploy that changed only what turns read (model, env, MCP servers, prompt, permissions,
+   * budget): applied in place, for the turns that start from now on; the page stays connected and
+   * a running turn finishes as it began. What needs a restart (name, port, token, binds) the
+   * runtime restarts for instead — this refuses it rather than half-apply it.
+   */
+  reload(next: HarnessConfig, env: NodeJS.ProcessEnv, generation: string): void {
+    for (const k of ['name', 'port', 'token', 'stateDir', 'workDir', 'daemonUrl', 'isManager', 'claudeCommand', 'daemonKeySha256'] as const)
+      if (JSON.stringify(next[k]) !== JSON.stringify(this.config[k])) throw new Error(`reload cannot change ${k}: restart the harness`);
+    this.config = next;
+    this.opts = { ...this.opts, env };
+    this.models.defaultModel = next.defaultModel;
+    writeMcpConfig({ stateDir: next.stateDir, name: next.name, token: next.token, daemonUrl: next.daemonUrl, isManager: next.isManager, extra: next.mcpServers });
+    this.loop.reconfigure({
+      permissions: permissionsOf(next, this.log),
+      systemPrompt: renderSystemPrompt({ name: next.name, isManager: next.isManager, managerName: next.managerName, append: next.appendSystemPrompt }),
+      budgetUsd: next.budgetUsd,
+      env: claudeEnv(env),
+    });
+    this.settingsGeneration = generation;
+    this.log.info({ generation, model: this.models.current() }, 'settings reloaded in place');
+    this.#reportModel();
+    this.#pushState();
   }
 
   /** The deploy gate's check, run here in the sandbox with claude's own env: claude answers, each MCP server initializes. */

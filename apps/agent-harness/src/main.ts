@@ -9,6 +9,7 @@ import { listenWithRetry } from './bind.js';
 import { parseHarnessEnv, type HarnessConfig } from './config.js';
 import { BindFailedError } from './errors.js';
 import { Harness } from './harness.js';
+import { watchSettingsReload } from './settings-reload.js';
 
 let config: HarnessConfig;
 try {
@@ -42,12 +43,14 @@ try {
   process.exit(1);
 }
 log.info({ port: harness.port, model: harness.models.current() }, `listening on http://${config.host}:${harness.port}`);
+const reloads = watchSettingsReload(harness, process.env.HIVE_RELOAD_DIR);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'stopping');
+  reloads?.close();
   server.close();
   server.closeAllConnections?.();
   await harness.close();

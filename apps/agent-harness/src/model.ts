@@ -11,7 +11,7 @@ export class ModelStore {
   readonly file: string;
   #override: string | null;
 
-  constructor(stateDir: string, readonly defaultModel: string) {
+  constructor(stateDir: string, public defaultModel: string) {
     this.file = path.join(stateDir, 'model-override.json');
     const parsed = OverrideFile.safeParse(readJsonFile(this.file));
     this.#override = parsed.success ? parsed.data.model : null;

@@ -52,8 +52,13 @@ export class TurnLoop {
   #stopped = false;
   #activity: HarnessActivity = 'idle';
 
-  constructor(private readonly o: TurnLoopOptions) {
+  constructor(private o: TurnLoopOptions) {
     this.#lastTurn = o.history.lastTurn();
+  }
+
+  /** New settings for the turns that start from now on (a reload in place); a running turn finishes with the old. */
+  reconfigure(next: Partial<Pick<TurnLoopOptions, 'mcpConfig' | 'permissions' | 'systemPrompt' | 'budgetUsd' | 'env'>>): void {
+    this.o = { ...this.o, ...next };
   }
 
   get busy(): boolean {

@@ -31,7 +31,7 @@ describe('deploys that can be undone (hive rollback, the health gate, hive freez
 
   beforeAll(async () => {
     api = await startScriptedApi({
-      rules: [{ lastUserText: 'long job', reply: { toolUse: { name: 'Bash', input: { command: 'sleep 120', description: 'a long job' } } } }],
+      rules: [{ lastUserText: 'long job', reply: { toolUse: { name: 'Bash', input: { command: 'timeout 120 tail -f /dev/null', description: 'a long job' } } } }],
     });
     d = await startDaemonProcess({
       env: {
@@ -138,7 +138,9 @@ describe('deploys that can be undone (hive rollback, the health gate, hive freez
     expect(chat.ok).toBe(true);
     // The turn is under way once claude asked the API and got the Bash call back (the sleep is running).
     await until(async () => api.messages().some((m) => m.lastUserText.includes('run the long job')));
-    await until(async () => ((await state()).agents.find((a: { name: string }) => a.name === 'coder')?.activity === 'working'));
+    await until(async () => ((await state()).agents.find((a: { name: string }) => a.name === 'coder')?.activity === 'working'), 60_000, async () =>
+      JSON.stringify({ coder: (await state()).agents.find((a: { name: string }) => a.name === 'coder'), asked: api.messages().map((m) => m.lastUserText.slice(0, 80)) }),
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const f = await sh(['freeze', '--reason', 'incident 42']);
     expect(f.code, f.stderr).toBe(0);
@@ -177,11 +179,11 @@ function findFile(dir: string, name: string): string {
   throw new Error(`no ${name} under ${dir}`);
 }
 
-async function until(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 60_000, describe?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error('condition not met in time');
+  throw new Error(`condition not met in time${describe ? `: ${await describe()}` : ''}`);
 }

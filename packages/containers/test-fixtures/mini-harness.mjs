@@ -5,7 +5,7 @@
 // deploy gate's contract: {ok, checks}; a stdio MCP server in HIVE_MCP_SERVERS whose command does not exist fails it,
 // where the real harness would also run claude --version and MCP initialize).
 import http from 'node:http';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -16,7 +16,25 @@ if (!Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 const name = env.HIVE_NAME ?? 'unknown';
-const model = env.HIVE_MODEL || 'default';
+let model = env.HIVE_MODEL || 'default';
+// The reload contract of the real harness (settings-reload.ts): HIVE_RELOAD_DIR/settings.json
+// {generation, env} is applied in place and its generation reported on /api/health.
+let settings = null;
+if (env.HIVE_RELOAD_DIR && !env.MINI_HARNESS_NO_RELOAD) {
+  watch(env.HIVE_RELOAD_DIR, { persistent: false }, (_, file) => {
+    if (file && file !== 'settings.json') return;
+    try {
+      const r = JSON.parse(readFileSync(path.join(env.HIVE_RELOAD_DIR, 'settings.json'), 'utf8'));
+      if (typeof r.generation !== 'string' || r.generation === settings) return;
+      for (const k of Object.keys(env)) if (k.startsWith('HIVE_') && !(k in r.env)) delete env[k];
+      Object.assign(env, r.env);
+      model = env.HIVE_MODEL || 'default';
+      settings = r.generation;
+    } catch {
+      // mid-rename: the next event has it
+    }
+  });
+}
 const boot = randomUUID();
 
 function state() {
@@ -68,7 +86,7 @@ const hogged = [];
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name });
+  if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name, settings });
   if (req.method === 'GET' && url.pathname === '/api/state') return send(res, 200, state());
   if (req.method === 'POST' && url.pathname === '/api/health-check') {
     const checks = [{ name: 'claude', ok: true, detail: 'mini-harness' }, ...healthChecks()];

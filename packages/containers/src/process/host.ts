@@ -8,7 +8,7 @@ import { findExecutable } from './sandbox.js';
  * `{ ok: true, name }`): the parsed body on a 200, else null (plain http: fetch's first
  * call costs ~100 ms).
  */
-export function probeHealth(port: number): Promise<{ ok?: unknown; name?: unknown } | null> {
+export function probeHealth(port: number): Promise<{ ok?: unknown; name?: unknown; settings?: unknown } | null> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/api/health', timeout: 1000 }, (res) => {
       let text = '';
@@ -17,7 +17,7 @@ export function probeHealth(port: number): Promise<{ ok?: unknown; name?: unknow
       res.on('end', () => {
         if (res.statusCode !== 200) return resolve(null);
         try {
-          resolve(JSON.parse(text) as { ok?: unknown; name?: unknown });
+          resolve(JSON.parse(text) as { ok?: unknown; name?: unknown; settings?: unknown });
         } catch {
           resolve(null);
         }

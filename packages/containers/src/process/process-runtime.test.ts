@@ -105,17 +105,51 @@ describe('ProcessRuntime', () => {
     expect(env).not.toHaveProperty('HIVE_APPLIED_DIR');
   });
 
-  it('restarts the harness on update so a changed hive.model shows', async () => {
+  it('reloads the harness in place on an update that changes only what turns read: the new model shows, same process', async () => {
+    const { root, rt, logs } = hive();
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    const before = await get<{ boot: string }>(a, '/api/state');
+    await setModel(a, '{ model = "model-two"; env.GREETING = "hi again"; }');
+    await rt.update(a);
+    const after = await get<{ boot: string; model: string }>(a, '/api/state');
+    expect(after.model).toBe('model-two');
+    expect(after.boot).toBe(before.boot);
+    expect(await get(a, '/env?name=GREETING')).toMatchObject({ GREETING: 'hi again', HIVE_MODEL: 'model-two' });
+    expect(logs).toContain('coder: settings reloaded in place (no restart)');
+  });
+
+  it('restarts the harness on an update that changes its limits (its cgroup is set up at start)', async () => {
     const { root, rt } = hive();
     const a = await makeAgent(root, 'coder');
     await rt.create(a);
     await rt.start(a);
     const before = await get<{ boot: string }>(a, '/api/state');
-    await setModel(a, '{ model = "model-two"; }');
+    await setModel(a, '{ model = "model-two"; limits.tasksMax = 512; }');
     await rt.update(a);
     const after = await get<{ boot: string; model: string }>(a, '/api/state');
     expect(after.model).toBe('model-two');
     expect(after.boot).not.toBe(before.boot);
+  });
+
+  it('restarts a harness that does not take the reload within a few seconds', async () => {
+    process.env.MINI_HARNESS_NO_RELOAD = '1';
+    try {
+      const { root, rt, logs } = hive({ inheritEnv: ['MINI_HARNESS_NO_RELOAD'] });
+      const a = await makeAgent(root, 'coder');
+      await rt.create(a);
+      await rt.start(a);
+      const before = await get<{ boot: string }>(a, '/api/state');
+      await setModel(a, '{ model = "model-three"; }');
+      await rt.update(a);
+      const after = await get<{ boot: string; model: string }>(a, '/api/state');
+      expect(after).toMatchObject({ model: 'model-three' });
+      expect(after.boot).not.toBe(before.boot);
+      expect(logs).toContain('coder: the harness did not take the reload: restarting it');
+    } finally {
+      delete process.env.MINI_HARNESS_NO_RELOAD;
+    }
   });
 
   it('fails update with nix\'s error on a broken .nix and leaves the running harness alone', async () => {

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyedMutex, stateLayout, validateAgentName } from '@hive/core';
@@ -13,6 +14,9 @@ import { agentMounts, bwrapArgs, bwrapFeatures, claudeCommandPaths, findExecutab
 import { EMPTY_SETTINGS, checkBuild, type HiveSettings } from './settings.js';
 import { AgentCgroup, detectCgroupHost, type CgroupHost } from './cgroup-limits.js';
 import { portFree, probeHealth, supportsPdeathsig } from './host.js';
+
+/** What the harness watches for in HIVE_RELOAD_DIR (apps/agent-harness/src/settings-reload.ts). */
+const RELOAD_FILE = 'settings.json';
 
 export interface ProcessRuntimeOptions {
   /** HIVE_STATE_DIR: agents/<n>/config, applied/<n>, meta, state/<n>. */
@@ -125,9 +129,13 @@ export class ProcessRuntime implements ContainerRuntime {
       // A failed check throws here, before the running child is touched.
       const settings = await this.build(agent);
       const e = this.entry(agent);
+      const before = e.settings;
       e.settings = settings;
       if (e.status === 'absent') e.status = 'stopped';
       this.save(e);
+      // Only limits need a new process (its cgroup is set up at launch); everything else is read per turn.
+      const reloadable = e.child?.running && e.status === 'running' && before !== null && sameLimits(before, settings);
+      if (reloadable && (await this.reloadInPlace(e, settings))) return;
       if (e.child?.running || e.status === 'crashed') {
         await this.stopChild(e);
         await this.launch(e);
@@ -226,9 +234,41 @@ export class ProcessRuntime implements ContainerRuntime {
 
   /** Bind sources exist before the sandbox starts, even on a cold state root. */
   private prepareDirs(agent: RuntimeAgent): Mount[] {
-    const mounts = agentMounts({ stateRoot: this.o.stateRoot, stateDir: agent.stateDir, isManager: agent.isManager });
+    const mounts = agentMounts({ stateRoot: this.o.stateRoot, stateDir: agent.stateDir, isManager: agent.isManager, reloadDir: this.reloadDir(agent.name) });
     for (const m of mounts) mkdirSync(m.source, { recursive: true });
     return mounts;
+  }
+
+  /** Daemon-owned, read-only to the agent: where a settings reload is dropped for its harness. */
+  private reloadDir(name: string): string {
+    return path.join(this.o.stateRoot, 'runtime', 'reload', name);
+  }
+
+  /**
+   * Reload in place: the env the harness would be started with goes into its reload drop, and the
+   * harness applies it for the turns that start from now on (the page stays connected, a running
+   * turn finishes). True once the harness reports that generation on /api/health; false (the
+   * caller restarts it) when it does not within a few seconds.
+   */
+  private async reloadInPlace(e: Entry, settings: HiveSettings): Promise<boolean> {
+    const { agent } = e;
+    const mounts = this.prepareDirs(agent);
+    const env = this.childEnv(agent, settings, mounts);
+    const generation = randomUUID();
+    const dir = this.reloadDir(agent.name);
+    const tmp = path.join(dir, `.settings.${generation}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ generation, env }), { mode: 0o644 });
+    renameSync(tmp, path.join(dir, RELOAD_FILE));
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && e.child?.running) {
+      if ((await probeHealth(agent.port))?.settings === generation) {
+        this.log(`${agent.name}: settings reloaded in place (no restart)`);
+        return true;
+      }
+      await sleep(20);
+    }
+    this.log(`${agent.name}: the harness did not take the reload: restarting it`);
+    return false;
   }
 
   private childEnv(agent: RuntimeAgent, settings: HiveSettings, mounts: Mount[]): Record<string, string> {
@@ -240,6 +280,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const { agent } = e;
     this.refuseUnsandboxedRoot(agent.name);
     const mounts = this.prepareDirs(agent);
+    // A fresh harness starts from its env: an older reload drop must not be taken for a new one.
+    rmSync(path.join(this.reloadDir(agent.name), RELOAD_FILE), { force: true });
     await this.ensurePortFree(agent);
     const env = this.childEnv(agent, e.settings ?? EMPTY_SETTINGS, mounts);
     const child = new HarnessChild({
@@ -399,6 +441,10 @@ export class ProcessRuntime implements ContainerRuntime {
       }).catch((err: Error) => this.log(`${e.agent.name}: restart failed: ${err.message}`));
     }, 1000).unref();
   }
+}
+
+function sameLimits(a: HiveSettings, b: HiveSettings): boolean {
+  return JSON.stringify(a.limits ?? {}) === JSON.stringify(b.limits ?? {});
 }
 
 function describeExit(i: ExitInfo): string {

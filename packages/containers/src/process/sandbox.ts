@@ -30,10 +30,14 @@ export function findExecutable(bin: string, searchPath = process.env.PATH ?? '')
   return null;
 }
 
-/** The nspawn bind layout (SPEC §3): the manager gets /agents RW, /applied and /meta RO; everyone its state/<n> at /state RW. */
-export function agentMounts(o: { stateRoot: string; stateDir: string; isManager: boolean }): Mount[] {
+/**
+ * The nspawn bind layout (SPEC §3): the manager gets /agents RW, /applied and /meta RO; everyone its
+ * state/<n> at /state RW and, given `reloadDir`, the runtime's settings-reload drop at /hive-reload RO.
+ */
+export function agentMounts(o: { stateRoot: string; stateDir: string; isManager: boolean; reloadDir?: string }): Mount[] {
   const layout = stateLayout(o.stateRoot);
   const mounts: Mount[] = [{ source: path.resolve(o.stateDir), target: '/state', writable: true, envVar: 'HIVE_STATE' }];
+  if (o.reloadDir) mounts.push({ source: path.resolve(o.reloadDir), target: '/hive-reload', writable: false, envVar: 'HIVE_RELOAD_DIR' });
   if (o.isManager) {
     mounts.push(
       { source: layout.agentsDir, target: '/agents', writable: true, envVar: 'HIVE_AGENTS_DIR' },
