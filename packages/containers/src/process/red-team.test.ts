@@ -31,6 +31,7 @@ check userns-remount unshare -rm sh -c 'mount -o remount,rw,bind /applied && tou
 check write-applied sh -c 'echo pwned > /applied/hm1nd/agent.nix'
 check write-applied-new sh -c 'echo pwned > /applied/pwned'
 check write-meta sh -c 'echo pwned > /meta/flake.nix'
+check write-reload sh -c 'echo "{\"generation\":\"pwned\",\"env\":{}}" > /hive-reload/settings.json'
 check git-applied git -C /applied/coder commit --allow-empty -q -m pwned
 check write-usr sh -c 'echo pwned > /usr/bin/pwned'
 check write-state sh -c 'echo from-agent > /state/agent-file && cat /state/agent-file'
@@ -140,13 +141,15 @@ describe('red team: the manager\'s sandbox holds against the manager', () => {
   });
 
   it('refuses writes into /applied, /meta and the OS, while /agents takes the proposal', () => {
-    for (const name of ['write-applied', 'write-applied-new', 'write-meta', 'write-usr']) {
+    // /hive-reload too: the runtime's settings drop, or an agent could reload its harness with settings no one approved.
+    for (const name of ['write-applied', 'write-applied-new', 'write-meta', 'write-reload', 'write-usr']) {
       expect(r(name).rc, name).not.toBe(0);
       expect(r(name).out, name).toMatch(/Read-only file system/);
     }
     expect(readFileSync(path.join(root, 'applied', 'hm1nd', 'agent.nix'), 'utf8')).not.toContain('pwned');
     expect(existsSync(path.join(root, 'applied', 'pwned'))).toBe(false);
     expect(readFileSync(path.join(root, 'meta', 'flake.nix'), 'utf8')).not.toContain('pwned');
+    expect(existsSync(path.join(root, 'runtime', 'reload', 'hm1nd', 'settings.json'))).toBe(false);
     // positive control
     expect(r('write-agents')).toEqual({ rc: 0, out: 'proposal' });
   });
@@ -201,6 +204,6 @@ describe('red team: the manager\'s sandbox holds against the manager', () => {
   it('shares the host network, so the daemon reaches the harness on loopback', async () => {
     expect(await rt.status('hm1nd')).toBe('running');
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
-    expect(await health.json()).toEqual({ ok: true, name: 'hm1nd' });
+    expect(await health.json()).toMatchObject({ ok: true, name: 'hm1nd' });
   });
 });
