@@ -22,7 +22,7 @@ import {
 import { ForbiddenError } from '@hive/http-edge';
 import { AgentExistsError, AgentNotFoundError, ApprovalNotFoundError, ApprovalResolvedError } from '../errors.js';
 import { APPROVAL_ID_LOCK, type HiveContext } from './context.js';
-import { spawnLocked } from './lifecycle.js';
+import { spawnLocked } from './spawn.js';
 import { deploy } from './pipeline.js';
 import { recoverApply } from './recovery.js';
 import { assertThawed } from './freeze.js';

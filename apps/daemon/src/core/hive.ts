@@ -19,6 +19,7 @@ import { AgentUsageBook } from './usage.js';
 import { runtimeAgent, type HiveContext } from './context.js';
 import { faultAt } from './pipeline-steps.js';
 import * as lifecycle from './lifecycle.js';
+import * as spawning from './spawn.js';
 import * as approvals from './approvals.js';
 import { recoverApprovals } from './recovery.js';
 import { rollback, type RollbackOptions } from './rollback.js';
@@ -139,7 +140,7 @@ export class Hive {
     }
     if (agents.length === 0 && ctx.config.spawnManager) {
       ctx.log.info({ manager: ctx.config.managerName }, 'fresh state dir: spawning the manager');
-      await lifecycle.spawn(ctx, ctx.config.managerName);
+      await spawning.spawn(ctx, ctx.config.managerName);
     }
     this.inbox.start();
   }
@@ -152,7 +153,7 @@ export class Hive {
   }
 
   // ── operator actions ──
-  spawn = (name: string) => lifecycle.spawn(this.ctx, name);
+  spawn = (name: string) => spawning.spawn(this.ctx, name);
   rebuild = (name: string) => lifecycle.rebuild(this.ctx, name);
   destroy = (name: string, o?: { purge?: boolean }) => lifecycle.destroy(this.ctx, name, o);
   autoUpdate = () => lifecycle.autoUpdate(this.ctx);
