@@ -59,7 +59,7 @@ describe('AgentApiClient.holdTurnSlot', () => {
     h.res.write('{"beat":true}\n');
     await new Promise((r) => setTimeout(r, 50));
     expect(closed).toBe(false);
-    l.release();
+    l!.release();
     await h.closed;
   });
 
