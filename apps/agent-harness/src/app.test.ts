@@ -49,11 +49,11 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 });
 
 describe('harness credentials: only the daemon key opens the page API', () => {
-  it('answers GET /api/health with the name and nothing else, without a credential', async () => {
+  it('answers GET /api/health with the name and the settings generation (null: as started) and nothing else, without a credential', async () => {
     const { bare } = setup();
     const res = await bare('/api/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, name: 'coder' });
+    expect(await res.json()).toEqual({ ok: true, name: 'coder', settings: null });
   });
 
   it('refuses state, history, chat, model, cancel and inbox without the key, with the agent token and with the key hash', async () => {
