@@ -9,7 +9,7 @@ import { listenWithRetry } from './bind.js';
 import { parseHarnessEnv, type HarnessConfig } from './config.js';
 import { BindFailedError } from './errors.js';
 import { Harness } from './harness.js';
-import { watchSettingsReload } from './settings-reload.js';
+import { onSettingsReload } from './settings-reload.js';
 
 let config: HarnessConfig;
 try {
@@ -43,14 +43,14 @@ try {
   process.exit(1);
 }
 log.info({ port: harness.port, model: harness.models.current() }, `listening on http://${config.host}:${harness.port}`);
-const reloads = watchSettingsReload(harness, process.env.HIVE_RELOAD_DIR);
+const stopReloads = onSettingsReload(harness, process.env.HIVE_RELOAD_DIR);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'stopping');
-  reloads?.close();
+  stopReloads();
   server.close();
   server.closeAllConnections?.();
   await harness.close();

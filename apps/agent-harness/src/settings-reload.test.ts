@@ -13,11 +13,12 @@ afterEach(async () => {
   h = api = undefined;
 });
 
-/** What the runtime does: the new env, renamed into the read-only drop in one step. */
-function drop(dir: string, generation: string, env: Record<string, string>): void {
+/** What the runtime does: the new env, renamed into the read-only drop in one step, then SIGUSR2 to the harness. */
+function drop(h: RunningHarness, dir: string, generation: string, env: Record<string, string>): void {
   const tmp = path.join(dir, `.settings.${generation}.tmp`);
   writeFileSync(tmp, JSON.stringify({ generation, env }));
   renameSync(tmp, path.join(dir, 'settings.json'));
+  h.proc.kill('SIGUSR2');
 }
 
 const health = async (h: RunningHarness) => (await (await fetch(`${h.url}/api/health`)).json()) as { settings: string | null };
@@ -38,7 +39,7 @@ describe('settings reload in place (the real harness)', () => {
     // A turn under way when the reload lands finishes as it began.
     await daemonFetch(`${h.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'slow job' }) });
     await api.waitForRequests(1, 30_000);
-    drop(reload, 'gen-1', { ...env, HIVE_MODEL: 'claude-haiku-4-5', HIVE_MCP_SERVERS: JSON.stringify({ notes: { command: 'notes-mcp' } }) });
+    drop(h, reload, 'gen-1', { ...env, HIVE_MODEL: 'claude-haiku-4-5', HIVE_MCP_SERVERS: JSON.stringify({ notes: { command: 'notes-mcp' } }) });
     await waitFor(async () => (await health(h!)).settings === 'gen-1', 'the reload to be reported');
     expect(await state(h)).toMatchObject({ model: 'claude-haiku-4-5', default_model: 'claude-haiku-4-5' });
     const mcp = JSON.parse(readFileSync(path.join(h.stateDir, 'mcp-config.json'), 'utf8')) as { mcpServers: Record<string, unknown> };
@@ -61,7 +62,7 @@ describe('settings reload in place (the real harness)', () => {
     mkdirSync(reload, { recursive: true });
     const env = harnessEnv(api.url, { HIVE_MODEL: 'claude-sonnet-4-5', HIVE_RELOAD_DIR: reload });
     h = await startHarness(env);
-    drop(reload, 'gen-x', { ...env, HIVE_TOKEN: 'another-token', HIVE_MODEL: 'claude-haiku-4-5' });
+    drop(h, reload, 'gen-x', { ...env, HIVE_TOKEN: 'another-token', HIVE_MODEL: 'claude-haiku-4-5' });
     await waitFor(() => /settings reload refused/.test(h!.output()), 'the refusal in the log');
     expect(h.output()).toMatch(/reload cannot change token/);
     expect((await health(h)).settings).toBeNull();

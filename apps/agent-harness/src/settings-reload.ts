@@ -1,4 +1,4 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseHarnessEnv } from './config.js';
 import type { Harness } from './harness.js';
@@ -8,13 +8,17 @@ export const RELOAD_FILE = 'settings.json';
 
 /**
  * Reload in place: the runtime drops a new harness env (what it would start the harness with)
- * into a directory bound read-only into the sandbox; the harness applies it and reports the
- * generation on `/api/health`, which is how the runtime knows it took. The agent cannot write
- * there, so it cannot feed its harness settings no one approved; a bad file is logged and ignored
- * (the runtime then restarts the harness instead).
+ * into a directory bound read-only into the sandbox and sends SIGUSR2; the harness applies it and
+ * reports the generation on `/api/health`, which is how the runtime knows it took. The agent cannot
+ * write there, so it cannot feed its harness settings no one approved (a SIGUSR2 of its own only
+ * re-reads the approved file); a bad file is logged and ignored (the runtime then restarts the
+ * harness). A signal, not inotify: a watch per harness would exhaust the host's inotify instances
+ * long before 500 agents.
  */
-export function watchSettingsReload(harness: Harness, dir: string | undefined): FSWatcher | null {
-  if (!dir) return null;
+export const RELOAD_SIGNAL = 'SIGUSR2';
+
+export function onSettingsReload(harness: Harness, dir: string | undefined): () => void {
+  if (!dir) return () => undefined;
   const apply = () => {
     let raw: { generation?: unknown; env?: unknown };
     try {
@@ -30,14 +34,6 @@ export function watchSettingsReload(harness: Harness, dir: string | undefined): 
       harness.log.error({ err: (e as Error).message }, 'settings reload refused: the runtime will restart the harness');
     }
   };
-  try {
-    const w = watch(dir, { persistent: false }, (_, file) => {
-      if (!file || file === RELOAD_FILE) apply();
-    });
-    w.on('error', (e) => harness.log.warn({ err: e.message }, 'settings reload watch failed'));
-    return w;
-  } catch (e) {
-    harness.log.warn({ dir, err: (e as Error).message }, 'cannot watch for settings reloads: deploys restart the harness');
-    return null;
-  }
+  process.on(RELOAD_SIGNAL, apply);
+  return () => process.off(RELOAD_SIGNAL, apply);
 }

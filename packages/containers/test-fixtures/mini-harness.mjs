@@ -5,7 +5,7 @@
 // deploy gate's contract: {ok, checks}; a stdio MCP server in HIVE_MCP_SERVERS whose command does not exist fails it,
 // where the real harness would also run claude --version and MCP initialize).
 import http from 'node:http';
-import { accessSync, constants, readFileSync, watch, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -17,12 +17,13 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 const name = env.HIVE_NAME ?? 'unknown';
 let model = env.HIVE_MODEL || 'default';
-// The reload contract of the real harness (settings-reload.ts): HIVE_RELOAD_DIR/settings.json
-// {generation, env} is applied in place and its generation reported on /api/health.
+// The reload contract of the real harness (settings-reload.ts): on SIGUSR2, HIVE_RELOAD_DIR/settings.json
+// {generation, env} is applied in place and its generation reported on /api/health (the key's presence
+// says the harness takes reloads; MINI_HARNESS_NO_RELOAD plays one that does not).
 let settings = null;
-if (env.HIVE_RELOAD_DIR && !env.MINI_HARNESS_NO_RELOAD) {
-  watch(env.HIVE_RELOAD_DIR, { persistent: false }, (_, file) => {
-    if (file && file !== 'settings.json') return;
+const reloads = Boolean(env.HIVE_RELOAD_DIR && !env.MINI_HARNESS_NO_RELOAD);
+if (reloads) {
+  process.on('SIGUSR2', () => {
     try {
       const r = JSON.parse(readFileSync(path.join(env.HIVE_RELOAD_DIR, 'settings.json'), 'utf8'));
       if (typeof r.generation !== 'string' || r.generation === settings) return;
@@ -31,7 +32,7 @@ if (env.HIVE_RELOAD_DIR && !env.MINI_HARNESS_NO_RELOAD) {
       model = env.HIVE_MODEL || 'default';
       settings = r.generation;
     } catch {
-      // mid-rename: the next event has it
+      // no drop yet
     }
   });
 }
@@ -86,7 +87,7 @@ const hogged = [];
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, { ok: true, name, settings });
+  if (req.method === 'GET' && url.pathname === '/api/health') return send(res, 200, reloads ? { ok: true, name, settings } : { ok: true, name });
   if (req.method === 'GET' && url.pathname === '/api/state') return send(res, 200, state());
   if (req.method === 'POST' && url.pathname === '/api/health-check') {
     const checks = [{ name: 'claude', ok: true, detail: 'mini-harness' }, ...healthChecks()];

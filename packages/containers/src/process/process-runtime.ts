@@ -17,6 +17,7 @@ import { portFree, probeHealth, supportsPdeathsig } from './host.js';
 
 /** What the harness watches for in HIVE_RELOAD_DIR (apps/agent-harness/src/settings-reload.ts). */
 const RELOAD_FILE = 'settings.json';
+const RELOAD_SIGNAL = 'SIGUSR2';
 
 export interface ProcessRuntimeOptions {
   /** HIVE_STATE_DIR: agents/<n>/config, applied/<n>, meta, state/<n>. */
@@ -257,8 +258,20 @@ export class ProcessRuntime implements ContainerRuntime {
     const generation = randomUUID();
     const dir = this.reloadDir(agent.name);
     const tmp = path.join(dir, `.settings.${generation}.tmp`);
+    // A harness says it takes reloads by reporting its settings generation (null: as started).
+    const pid = e.child ? this.harnessPid(e.child) : null;
+    if (pid === null || !('settings' in ((await probeHealth(agent.port)) ?? {}))) {
+      this.log(`${agent.name}: the harness does not take reloads: restarting it`);
+      return false;
+    }
     writeFileSync(tmp, JSON.stringify({ generation, env }), { mode: 0o644 });
     renameSync(tmp, path.join(dir, RELOAD_FILE));
+    // To the harness alone: a signal to bwrap's whole tree would reach a running turn's claude.
+    try {
+      process.kill(pid, RELOAD_SIGNAL);
+    } catch {
+      return false;
+    }
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && e.child?.running) {
       if ((await probeHealth(agent.port))?.settings === generation) {
@@ -329,6 +342,15 @@ export class ProcessRuntime implements ContainerRuntime {
       for (const ms of [5, 20, 60]) setTimeout(() => child.running && group.join(descendants(pid)), ms).unref();
     }
     return group;
+  }
+
+  /** The harness process itself: the child, or under bwrap the descendant running the harness command. */
+  private harnessPid(child: HarnessChild): number | null {
+    const pid = child.pid;
+    if (!pid) return null;
+    if (!this.bwrap) return pid;
+    // bwrap's own processes carry the command among their arguments: the harness is the one it exec'd.
+    return descendants(pid).find((p) => this.looksLikeOurs(p) && !/(^|\/)bwrap$/.test(argv0(p))) ?? null;
   }
 
   /** bwrap around the harness command, or setpriv's parent-death signal when there is no sandbox. */
@@ -440,6 +462,14 @@ export class ProcessRuntime implements ContainerRuntime {
         if (e.status === 'crashed' && !this.closing) await this.launch(e);
       }).catch((err: Error) => this.log(`${e.agent.name}: restart failed: ${err.message}`));
     }, 1000).unref();
+  }
+}
+
+function argv0(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    return '';
   }
 }
 
