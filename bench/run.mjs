@@ -98,8 +98,9 @@ try {
   results.rss = await benchRss(hive, QUICK ? { idleS: 8 } : {});
   results.state = await benchState(hive, QUICK ? { warmup: 20, requests: 200 } : {});
 
-  // Items 8 and 9: BENCH_AGENTS real harnesses (200 by default) on their own state dir and port block.
-  const densityBase = await freeBlock([34000, 36000, 38000, 40000], 0);
+  // Items 8 and 9: BENCH_AGENTS real harnesses (200 by default) on their own state dir and port block,
+  // below the kernel's ephemeral range (32768+), where outgoing connections would take agent ports.
+  const densityBase = await freeBlock([12000, 14000, 16000, 19000], 0);
   results.density = await benchDensity(path.join(root, 'density'), {
     agents: Number(process.env.BENCH_AGENTS ?? 200),
     broadcast: Math.min(50, Number(process.env.BENCH_AGENTS ?? 200) - 1),
