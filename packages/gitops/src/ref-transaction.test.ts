@@ -57,6 +57,22 @@ describe('updateRefs', () => {
     expect(await refs(repo)).toEqual([`refs/heads/main ${a}`]);
   });
 
+  it('verify with an all-zero old value asserts the ref does not exist (no failed/<id> beside a new deployed/<id>)', async () => {
+    const { repo, a, b } = await twoCommits();
+    const zero = '0'.repeat(40);
+    const deploy = [
+      { op: 'verify', ref: 'refs/tags/failed/4', old: zero },
+      { op: 'create', ref: 'refs/tags/deployed/4', sha: b },
+      { op: 'update', ref: 'refs/heads/main', sha: b, old: a },
+    ] as const;
+    await git(repo, ['tag', 'failed/4', a]);
+    await expect(updateRefs(repo, deploy)).rejects.toMatchObject({ code: 'REF_MOVED', ref: 'refs/tags/failed/4' });
+    expect((await refs(repo)).some((r) => r.startsWith('refs/tags/deployed/4'))).toBe(false);
+    await git(repo, ['tag', '-d', 'failed/4']);
+    await updateRefs(repo, deploy);
+    expect(await refs(repo)).toEqual([`refs/heads/main ${b}`, `refs/tags/deployed/4 ${b}`]);
+  });
+
   it('refuses short shas and bare or option-like ref names before running git', async () => {
     const { repo, b } = await twoCommits();
     await expect(updateRefs(repo, [{ op: 'create', ref: 'refs/tags/x', sha: b.slice(0, 12) }])).rejects.toBeInstanceOf(InvalidShaError);
