@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import type { HealthCheck } from '@hive/protocol';
 
 export interface HealthCheckOptions {
@@ -50,6 +49,8 @@ function readServers(file: string): { ok: Record<string, Record<string, unknown>
 async function claudeRuns(o: HealthCheckOptions): Promise<string> {
   const [cmd, ...args] = o.claudeCommand;
   if (!cmd) throw new Error('no claude command configured');
+  // Loaded here: an idle harness never pays for execa.
+  const { execa } = await import('execa');
   const r = await execa(cmd, [...args, '--version'], { env: o.env, extendEnv: false, cwd: o.cwd, timeout: o.timeoutMs, reject: false, stdin: 'ignore' });
   if (r.failed) throw new Error(r.timedOut ? `\`${cmd} --version\` did not answer within ${o.timeoutMs} ms` : `\`${cmd} --version\` failed: ${r.stderr || r.shortMessage}`);
   return r.stdout.trim().split('\n')[0]!;

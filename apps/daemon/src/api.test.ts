@@ -178,7 +178,6 @@ describe('turn slots (HIVE_MAX_TURNS=1, real harnesses running the real claude C
       { lastUserText: 'QUICK', reply: { text: 'quick turn done' } },
     ]);
     Object.assign(process.env, {
-      HIVE_MAX_TURNS: '1',
       ANTHROPIC_BASE_URL: api.url,
       ANTHROPIC_API_KEY: 'sk-ant-scripted',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -186,7 +185,10 @@ describe('turn slots (HIVE_MAX_TURNS=1, real harnesses running the real claude C
     });
     const stateDir = tempDir('hive-slots-');
     // The default harness command: this repo's agent-harness (dist/main.js).
-    const config = loadConfig({ HIVE_MANAGER_PORT: '18400', HIVE_AGENT_PORT_BASE: '18500', HIVE_STATE_DIR: stateDir, HIVE_SANDBOX: 'none' }, { dashboardPort: 0 });
+    const config = loadConfig(
+      { HIVE_MANAGER_PORT: '18400', HIVE_AGENT_PORT_BASE: '18500', HIVE_STATE_DIR: stateDir, HIVE_SANDBOX: 'none', HIVE_MAX_TURNS: '1' },
+      { dashboardPort: 0 },
+    );
     d = await startDaemon(config, { log: pino({ level: 'silent' }) });
     const r = await call(d, 'POST', '/api/agents', { body: '{"name":"coder"}' });
     expect(r.status).toBe(201);

@@ -41,6 +41,8 @@ export const DaemonConfig = z
     /** Spawn the manager on start when the state dir has no agents. */
     spawnManager: z.boolean().default(true),
     /** Crash tests: SIGKILL right after this pipeline step (HIVE_FAULT_AT); an unknown name is a config error, not a silent no-op. */
+    /** Claude turns at once across the hive (HIVE_MAX_TURNS); default total memory / 400 MB, at least 1. */
+    maxTurns: z.coerce.number().int().min(1, 'a whole number ≥ 1 (claude turns at once)').max(100_000).optional(),
     /** Seconds an agent has, after a deploy or rollback, to pass its health check (agent.nix's hive.healthTimeout wins). */
     healthTimeout: z.coerce.number().min(0.1).max(3600).default(30),
     faultAt: z.enum(PIPELINE_STEPS, { error: `a pipeline step: ${PIPELINE_STEPS.join(', ')}` }).optional(),
@@ -78,6 +80,7 @@ const ENV: Record<string, keyof z.input<typeof DaemonConfig>> = {
   HIVE_SYSTEMCTL_BIN: 'systemctlBin',
   HIVE_FAULT_AT: 'faultAt',
   HIVE_HEALTH_TIMEOUT: 'healthTimeout',
+  HIVE_MAX_TURNS: 'maxTurns',
   HIVE_NIXOS_NETWORK: 'nixosNetwork',
   HIVE_SYSTEM: 'system',
   HIVE_LOG_LEVEL: 'logLevel',

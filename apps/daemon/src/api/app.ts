@@ -23,7 +23,7 @@ import { errorResponse } from './http-errors.js';
 import { operatorAuth, SESSION_COOKIE, type AuthEnv } from './auth.js';
 import { audited, bodyField } from './audit.js';
 import { agentPages } from './agent-pages.js';
-import { maxTurnsFrom, TurnSlots, type TurnLease } from '../core/turn-slots.js';
+import type { TurnLease } from '../core/turn-slots.js';
 
 type Env = AuthEnv;
 
@@ -90,7 +90,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
   // A turn slot (issue 15): the answer is an NDJSON stream that stays open while the turn holds
   // the slot: `{queued}` when it must wait, `{granted}`, then heartbeats. The connection is the
   // lease, so a harness killed mid-turn frees its slot when the kernel closes its socket.
-  const turnSlots = new TurnSlots(maxTurnsFrom(process.env));
+  const { turnSlots } = hive.ctx;
   agentApi.post('/turn_slot', async (c) => {
     await jsonBody(c, NoBody);
     const agent = c.get('agent');

@@ -11,6 +11,7 @@ import type { KeyedMutex } from './locks.js';
 import type { AgentTokens } from './tokens.js';
 import type { AgentKeys, OperatorAuth } from './secrets.js';
 import type { StepObserver } from './pipeline-steps.js';
+import type { TurnSlots } from './turn-slots.js';
 
 /** Everything the lifecycle and approval code needs, built once by Hive. */
 export interface HiveContext {
@@ -31,6 +32,8 @@ export interface HiveContext {
   ports: PortOptions;
   /** The daemon's own URL as agents reach it. */
   daemonUrl: () => string;
+  /** At most `config.maxTurns` claude turns at once across the hive. */
+  turnSlots: TurnSlots;
   /** The pipeline's step observer: `faultAt(config.faultAt)` (HIVE_FAULT_AT=<step> kills the daemon there), a no-op otherwise. */
   fault: StepObserver;
 }

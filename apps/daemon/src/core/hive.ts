@@ -18,6 +18,7 @@ import { InboxDelivery } from './inbox.js';
 import { AgentUsageBook } from './usage.js';
 import { runtimeAgent, type HiveContext } from './context.js';
 import { faultAt } from './pipeline-steps.js';
+import { maxTurnsFrom, TurnSlots } from './turn-slots.js';
 import * as lifecycle from './lifecycle.js';
 import * as spawning from './spawn.js';
 import * as approvals from './approvals.js';
@@ -88,6 +89,7 @@ export class Hive {
         network: config.runtime === 'nixos' ? config.nixosNetwork : 'host',
       },
       daemonUrl: () => this.url,
+      turnSlots: new TurnSlots(config.maxTurns ?? maxTurnsFrom({})),
       fault: faultAt(config.faultAt, (step) => log.fatal({ step }, 'HIVE_FAULT_AT reached: killing the daemon')),
     };
     this.inbox = new InboxDelivery(this.ctx);
@@ -95,6 +97,8 @@ export class Hive {
     this.ctx.bus.subscribe((e) => this.inbox.onEvent(e));
     runtime.onCrash((name, info) => {
       if (!store.getAgent(name)) return;
+      // Its slot's connection dies with it; this frees it even if the socket lingers.
+      this.ctx.turnSlots.releaseAgent(name);
       store.setAgentStatus(name, 'crashed');
       const reason = info.reason ? { reason: info.reason } : {};
       this.ctx.bus.emit('container_crash', name, { agent: name, code: info.code, signal: info.signal, tail: info.tail.slice(-2000), ...reason });
