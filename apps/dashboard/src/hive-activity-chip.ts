@@ -11,7 +11,7 @@ const TITLES: Record<AgentActivity, string> = {
   error: 'its last turn failed, or it crashed',
 };
 
-/** What an agent is doing, as a small chip: `idle`, `working` (turning mark), `waiting` (amber pulse), `error` (red). */
+/** What an agent is doing, as a small chip: `idle`, `queued for a slot` (amber, dashed), `working` (turning mark), `waiting` (amber pulse), `error` (red). */
 @customElement('hive-activity-chip')
 export class HiveActivityChip extends LitElement {
   static override styles = [
@@ -46,6 +46,11 @@ export class HiveActivityChip extends LitElement {
         border-color: var(--amber);
         animation: pulse 1.6s ease-in-out infinite;
       }
+      .queued {
+        color: var(--amber);
+        border-style: dashed;
+        border-color: var(--amber);
+      }
       .error {
         color: var(--red);
         border-color: var(--red);
@@ -72,8 +77,9 @@ export class HiveActivityChip extends LitElement {
   override render() {
     const a = this.activity;
     if (!a) return html``;
-    const mark = a === 'working' ? '◐' : a === 'waiting' ? '?' : a === 'error' ? '✕' : '○';
-    return html`<span class="chip ${a}" data-activity=${a} title=${TITLES[a]}><span class="mark" aria-hidden="true">${mark}</span>${a}</span>`;
+    const mark = a === 'working' ? '◐' : a === 'waiting' ? '?' : a === 'error' ? '✕' : a === 'queued' ? '⧗' : '○';
+    const label = a === 'queued' ? 'queued for a slot' : a;
+    return html`<span class="chip ${a}" data-activity=${a} title=${TITLES[a]}><span class="mark" aria-hidden="true">${mark}</span>${label}</span>`;
   }
 }
 
