@@ -48,8 +48,9 @@ describe('hive CLI end to end (process runtime)', () => {
       if (/^hm1nd\*.*\$0\.\d{4} \d+\/\d+/m.test(out) && !/\$0\.0000 0\/0/.test(out)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(out).toMatch(/^NAME\s+PORT\s+STATUS\s+ACTIVITY\s+MODEL\s+DEPLOYED\s+TODAY \(cost in\/out\)\s+URL$/m);
-    expect(out).toMatch(/^hm1nd\*\s+8000\s+running\s+(idle|working)\s+sonnet\s+deployed\/0\s+\$0\.\d{4} \d+\/\d+\s+http:\/\/127\.0\.0\.1:\d+\/agents\/hm1nd\/$/m);
+    expect(out).toMatch(/^NAME\s+PORT\s+STATUS\s+ACTIVITY\s+MODEL\s+DEPLOYED\s+HEALTH\s+TODAY \(cost in\/out\)\s+URL$/m);
+    // HEALTH is `-` until a deploy or rollback ran the gate.
+    expect(out).toMatch(/^hm1nd\*\s+8000\s+running\s+(idle|working)\s+sonnet\s+deployed\/0\s+-\s+\$0\.\d{4} \d+\/\d+\s+http:\/\/127\.0\.0\.1:\d+\/agents\/hm1nd\/$/m);
     expect(api.messages().length).toBeGreaterThan(0);
   });
 
