@@ -151,11 +151,15 @@ describe('hive-approval-card', () => {
     expect(await seen()).toEqual([{ type: 'deny-requested', detail: { id: 7, reason: 'too broad' } }]);
   });
 
-  it('offers no buttons once resolved, shows the tag and folds the diff', async () => {
-    await mount('hive-approval-card', { approval: { ...approval, status: 'deployed', terminal_tag: 'deployed/7' }, diff });
+  it('offers no approve/deny once resolved, shows the tag and folds the diff; only an earlier deploy offers a rollback to it', async () => {
+    await mount('hive-approval-card', { approval: { ...approval, status: 'deployed', terminal_tag: 'deployed/7' }, diff, current: true });
     expect(await page.locator('hive-approval-card button').count()).toBe(0);
     expect(await page.locator('hive-approval-card .terminal').textContent()).toBe('deployed/7');
     expect(await page.locator('hive-approval-card details[open]').count()).toBe(0);
+    await setProps('hive-approval-card', { current: false });
+    expect(await page.locator('hive-approval-card button').allTextContents()).toEqual([expect.stringContaining('roll back to deployed/7')]);
+    await setProps('hive-approval-card', { approval: { ...approval, status: 'failed', terminal_tag: 'failed/7' } });
+    expect(await page.locator('hive-approval-card button').count()).toBe(0);
   });
 });
 
