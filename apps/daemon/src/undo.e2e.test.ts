@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, git, startScriptedApi, type ScriptedApi } from '@hive/testkit';
@@ -172,7 +172,43 @@ describe('deploys that can be undone (hive rollback, the health gate, hive freez
     const ok = await sh(['approve', String(id)]);
     expect(ok.code, ok.stderr).toBe(0);
   }, 180_000);
+
+  it('enforces an approved hive.limits on the running harness through cgroups (or says at spawn it cannot)', async () => {
+    const id = await propose({ 'agent.nix': agentNix('    model = "haiku";\n    limits = { memoryMax = "2G"; tasksMax = 512; };') }, 'limits');
+    const r = await sh(['approve', String(id)]);
+    expect(r.code, r.stderr).toBe(0);
+    const coder = (await state()).agents.find((a: { name: string }) => a.name === 'coder');
+    const groups = readFileSync(`/proc/${listenerPid(coder.port)}/cgroup`, 'utf8').split('\n');
+    const groupOf = (c: string) => groups.find((l) => l.split(':')[1] === c)?.split(':')[2];
+    const group = groupOf('memory');
+    const dir = group ? `/sys/fs/cgroup/memory${group}` : null;
+    if (dir && existsSync(path.join(dir, 'memory.limit_in_bytes')) && group!.endsWith('/coder')) {
+      expect(Number(readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8'))).toBe(2 * 1024 ** 3);
+      expect(readFileSync(`/sys/fs/cgroup/pids${groupOf('pids')}/pids.max`, 'utf8').trim()).toBe('512');
+    } else {
+      // A host without writable cgroups: the daemon's log says the limits are not enforced.
+      expect(d.output()).toMatch(/coder: warning: hive\.limits memoryMax, tasksMax not enforced/);
+    }
+  }, 120_000);
 });
+
+/** The pid listening on 127.0.0.1:port (under bwrap the harness's own pid is namespace-local). */
+function listenerPid(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inode = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')?.[9];
+  if (!inode) throw new Error(`nothing listens on ${port}`);
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readdirSync(`/proc/${p}/fd`).some((fd) => readlinkSync(`/proc/${p}/fd/${fd}`) === `socket:[${inode}]`)) return Number(p);
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no process holds port ${port}`);
+}
 
 function findFile(dir: string, name: string): string {
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile() && e.name === name) return path.join(e.parentPath, e.name);
