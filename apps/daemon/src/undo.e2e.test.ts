@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, git, startScriptedApi, type ScriptedApi } from '@hive/testkit';
 import { lockedRev } from '@hive/metaflake';
+import { findPortHolder } from '@hive/ports';
 import { startDaemonProcess, hive, type DaemonProcess } from './test-support/daemon-process.js';
 
 // Issue 13 through the CLI, on the process runtime as `hive up` runs it: the real harness (under
@@ -192,22 +193,11 @@ describe('deploys that can be undone (hive rollback, the health gate, hive freez
   }, 120_000);
 });
 
-/** The pid listening on 127.0.0.1:port (under bwrap the harness's own pid is namespace-local). */
+/** The pid listening on the port (under bwrap the harness's own pid is namespace-local). */
 function listenerPid(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const inode = readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .find((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')?.[9];
-  if (!inode) throw new Error(`nothing listens on ${port}`);
-  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      if (readdirSync(`/proc/${p}/fd`).some((fd) => readlinkSync(`/proc/${p}/fd/${fd}`) === `socket:[${inode}]`)) return Number(p);
-    } catch {
-      // gone
-    }
-  }
-  throw new Error(`no process holds port ${port}`);
+  const pid = findPortHolder(port)?.pid;
+  if (!pid) throw new Error(`nothing we can see listens on ${port}`);
+  return pid;
 }
 
 function findFile(dir: string, name: string): string {

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateLayout } from '@hive/core';
+import { findPortHolder } from '@hive/ports';
 import { commitFiles, initRepo, tempDir } from '@hive/testkit';
 import type { CrashInfo, RuntimeAgent } from '../runtime.js';
 import { freePort, miniHarnessPath } from '../testing.js';
@@ -119,20 +120,9 @@ describe.runIf(enforcing)('hive.limits on the process runtime (cgroups this host
   });
 });
 
-/** The pid listening on 127.0.0.1:port, from /proc/net/tcp and the fds of every process. */
+/** The pid listening on the port (under bwrap the harness's own pid is namespace-local). */
 function hostPidOf(port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const inode = readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .find((f) => f[1]?.endsWith(`:${hex}`) && f[3] === '0A')?.[9];
-  if (!inode) throw new Error(`nothing listens on ${port}`);
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readdirSync(`/proc/${p}/fd`).some((fd) => readlinkSync(`/proc/${p}/fd/${fd}`) === `socket:[${inode}]`)) return Number(p);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  throw new Error(`no process holds the socket of port ${port}`);
+  const pid = findPortHolder(port)?.pid;
+  if (!pid) throw new Error(`nothing we can see listens on ${port}`);
+  return pid;
 }
