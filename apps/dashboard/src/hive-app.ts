@@ -6,7 +6,7 @@ import { api, DaemonError, takeLinkToken } from './api.js';
 import { busyKey } from './busy.js';
 import { LiveEventsController } from './live-events.js';
 import { notifyQuestion, notifyState, toggleNotify, type NotifyState } from './notifications.js';
-import { panel, theme } from './theme.js';
+import { panel, theme, spinner } from './theme.js';
 import type { Toast } from './hive-toast.js';
 import './hive-approvals.js';
 import './hive-audit.js';
@@ -168,7 +168,7 @@ export class HiveApp extends LitElement {
         <h1>hyperhive<small>hive-c0re</small></h1>
         ${h ? html`<span class="dim">manager ${h.manager} · runtime ${h.runtime}</span>` : ''}
         <span class="link ${this.live.status}" role="status" data-link=${this.live.status}>
-          ${this.live.status === 'live' ? '● live' : html`<span class="spinner" aria-hidden="true"></span> ${this.live.status}…`}
+          ${this.live.status === 'live' ? '● live' : html`${spinner} ${this.live.status}…`}
         </span>
       </header>
       ${this.needsLogin

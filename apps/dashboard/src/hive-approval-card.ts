@@ -2,11 +2,9 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Approval, ApprovalDiff } from '@hive/protocol';
 import { clock, displaySha } from './format.js';
-import { theme } from './theme.js';
+import { theme, spinner } from './theme.js';
 import { emit } from './ui-events.js';
 import './hive-diff.js';
-
-const spin = html`<span class="spinner" aria-hidden="true"></span>`;
 
 /** One approval: agent, sha, status, its diff, approve ✓ / deny ✗ with a reason, the terminal tag once resolved. */
 @customElement('hive-approval-card')
@@ -114,7 +112,7 @@ export class HiveApprovalCard extends LitElement {
         <span class="dim">${a.kind}</span>
         <code class="sha" title=${a.fetched_sha ?? a.commit_ref}>${displaySha(a)}</code>
         <span class="dim">${clock(a.created_at)}</span>
-        <span class="status ${a.status}">${a.status === 'building' ? spin : ''}${a.status}${a.terminal_tag
+        <span class="status ${a.status}">${a.status === 'building' ? spinner : ''}${a.status}${a.terminal_tag
             ? html` → <span class="tag terminal">${a.terminal_tag}</span>`
             : ''}</span>
       </header>
@@ -139,7 +137,7 @@ export class HiveApprovalCard extends LitElement {
     const to = a.terminal_tag;
     return html`<div class="actions">
       <button type="button" ?disabled=${this.rollingBack} aria-label="roll ${a.agent} back to ${to}" @click=${() => emit(this, 'rollback-requested', { agent: a.agent, to })}>
-        ${this.rollingBack ? spin : '↩'} roll back to ${to}
+        ${this.rollingBack ? spinner : '↩'} roll back to ${to}
       </button>
     </div>`;
   }
@@ -148,7 +146,7 @@ export class HiveApprovalCard extends LitElement {
     if (this.diffError) return html`<p class="note">diff unavailable: ${this.diffError}</p>`;
     const open = this.approval.status === 'pending' || this.approval.status === 'building';
     if (this.diff) return html`<hive-diff .diff=${this.diff} .approvalId=${this.approval.id} ?folded=${!open}></hive-diff>`;
-    if (open) return html`<p class="dim">${spin} loading diff…</p>`;
+    if (open) return html`<p class="dim">${spinner} loading diff…</p>`;
     return '';
   }
 
@@ -157,7 +155,7 @@ export class HiveApprovalCard extends LitElement {
     const inFlight = this.approving || this.denying;
     return html`<div class="actions">
         <button type="button" class="ok" ?disabled=${inFlight} @click=${() => emit(this, 'approve-requested', { id })}>
-          ${this.approving ? spin : '✓'} approve
+          ${this.approving ? spinner : '✓'} approve
         </button>
         <button type="button" class="danger" ?disabled=${inFlight} aria-expanded=${this.denyOpen} @click=${() => (this.denyOpen = !this.denyOpen)}>
           ✗ deny…
@@ -175,7 +173,7 @@ export class HiveApprovalCard extends LitElement {
               .value=${this.reason}
               @input=${(e: Event) => (this.reason = (e.target as HTMLInputElement).value)}
             />
-            <button type="submit" class="danger" ?disabled=${inFlight}>${this.denying ? spin : '✗'} deny</button>
+            <button type="submit" class="danger" ?disabled=${inFlight}>${this.denying ? spinner : '✗'} deny</button>
           </form>`
         : ''}`;
   }

@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { AgentState } from '@hive/protocol';
 import { busyKey } from './busy.js';
-import { panel, theme } from './theme.js';
+import { panel, theme, spinner } from './theme.js';
 import { emit } from './ui-events.js';
 import { modelCell, usageLine, usageTitle } from './usage-format.js';
 import './hive-activity-chip.js';
@@ -172,7 +172,7 @@ export class HiveContainers extends LitElement {
       ${this.model(a)}
       <span class="actions">
         <button type="button" ?disabled=${rebuilding} @click=${() => emit(this, 'rebuild-requested', { name: a.name })} aria-label="rebuild ${a.name}">
-          ${rebuilding ? html`<span class="spinner" aria-hidden="true"></span>` : '↻'} R3BU1LD
+          ${rebuilding ? spinner : '↻'} R3BU1LD
         </button>
         <hive-destroy-button .name=${a.name} ?busy=${this.busy.has(busyKey.destroy(a.name))}></hive-destroy-button>
       </span>

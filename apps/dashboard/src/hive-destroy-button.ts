@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { theme } from './theme.js';
+import { theme, spinner } from './theme.js';
 import { emit } from './ui-events.js';
 
 const DISARM_MS = 5000;
@@ -52,7 +52,7 @@ export class HiveDestroyButton extends LitElement {
         aria-label=${this.armed ? `sure? click again to destroy ${this.name}` : `destroy ${this.name}`}
         @click=${this.onClick}
       >
-        ${this.busy ? html`<span class="spinner" aria-hidden="true"></span>` : ''}${this.armed ? 'sure? click again' : '✗ destroy'}
+        ${this.busy ? spinner : ''}${this.armed ? 'sure? click again' : '✗ destroy'}
       </button>`;
   }
 

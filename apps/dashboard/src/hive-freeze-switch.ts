@@ -2,9 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FreezeState } from '@hive/protocol';
 import { emit } from './ui-events.js';
-import { theme } from './theme.js';
-
-const spin = html`<span class="spinner" aria-hidden="true"></span>`;
+import { theme, spinner } from './theme.js';
 
 /**
  * The hive's stop switch: freeze (with a reason) cancels every running turn, holds every inbox and
@@ -53,7 +51,7 @@ export class HiveFreezeSwitch extends LitElement {
         <strong>❄ hive frozen</strong>
         <span>since ${new Date(this.frozen.since).toLocaleString()}: ${this.frozen.reason}</span>
         <span class="dim">turns cancelled, inboxes held, approve / rollback / spawn / rebuild refused</span>
-        <button type="button" class="ok" ?disabled=${this.busy} @click=${() => emit(this, 'thaw-requested', {})}>${this.busy ? spin : '☀'} thaw</button>
+        <button type="button" class="ok" ?disabled=${this.busy} @click=${() => emit(this, 'thaw-requested', {})}>${this.busy ? spinner : '☀'} thaw</button>
       </div>`;
     if (!this.open)
       return html`<button type="button" class="danger" data-frozen="0" aria-expanded="false" @click=${() => (this.open = true)}>❄ freeze the hive…</button>`;
@@ -67,7 +65,7 @@ export class HiveFreezeSwitch extends LitElement {
         .value=${this.reason}
         @input=${(e: Event) => (this.reason = (e.target as HTMLInputElement).value)}
       />
-      <button type="submit" class="danger" ?disabled=${this.busy}>${this.busy ? spin : '❄'} freeze</button>
+      <button type="submit" class="danger" ?disabled=${this.busy}>${this.busy ? spinner : '❄'} freeze</button>
       <button type="button" @click=${() => (this.open = false)}>cancel</button>
     </form>`;
   }

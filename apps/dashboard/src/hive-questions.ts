@@ -5,7 +5,7 @@ import { busyKey } from './busy.js';
 import { clock } from './format.js';
 import type { NotifyState } from './notifications.js';
 import './hive-notify-toggle.js';
-import { theme } from './theme.js';
+import { theme, spinner } from './theme.js';
 import { emit } from './ui-events.js';
 
 const ANSWERED_SHOWN = 5;
@@ -120,7 +120,7 @@ export class HiveQuestions extends LitElement {
           .value=${this.drafts.get(q.id) ?? ''}
           @input=${(e: Event) => this.drafts.set(q.id, (e.target as HTMLTextAreaElement).value)}
         ></textarea>
-        <button type="submit" class="ok" ?disabled=${busy}>${busy ? html`<span class="spinner" aria-hidden="true"></span>` : '↳'} answer</button>
+        <button type="submit" class="ok" ?disabled=${busy}>${busy ? spinner : '↳'} answer</button>
       </form>
     </div>`;
   }

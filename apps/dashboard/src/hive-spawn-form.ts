@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { theme } from './theme.js';
+import { theme, spinner } from './theme.js';
 import { emit } from './ui-events.js';
 
 /** Name input + sp4wn button; sends `spawn-requested`. Clears itself once `spawned` names what it still holds. */
@@ -52,7 +52,7 @@ export class HiveSpawnForm extends LitElement {
         .value=${this.name}
         @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
       />
-      <button type="submit" class="ok" ?disabled=${this.busy}>${this.busy ? html`<span class="spinner" aria-hidden="true"></span>` : '▲'} sp4wn</button>
+      <button type="submit" class="ok" ?disabled=${this.busy}>${this.busy ? spinner : '▲'} sp4wn</button>
     </form>`;
   }
 

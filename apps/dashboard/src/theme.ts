@@ -1,4 +1,7 @@
-import { css } from 'lit';
+import { css, html } from 'lit';
+
+/** The busy mark inside a button or status line (its look is `.spinner` in `theme`). */
+export const spinner = html`<span class="spinner" aria-hidden="true"></span>`;
 
 /** Palette, buttons, inputs and focus rings shared by every component's `static styles`. */
 export const theme = css`
