@@ -28,6 +28,18 @@ async function buildError(p: Promise<unknown>): Promise<BuildError> {
   return e as BuildError;
 }
 
+/** The BuildError validateSettings throws for `hive` (fails the test when it does not throw one). */
+function validationError(hive: unknown): BuildError {
+  let err: unknown;
+  try {
+    validateSettings(hive);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(BuildError);
+  return err as BuildError;
+}
+
 describe('readHiveSettings', () => {
   it('reads model, env and mcpServers without forcing the rest of the module', async () => {
     const dir = await applied({
@@ -167,15 +179,9 @@ describe('hive settings for the agent engine', () => {
     [{ budgetUsd: -1 }, /hive\.budgetUsd must be a number of dollars per day, 0 or more, got -1/],
     [{ budgetUsd: '5' }, /hive\.budgetUsd must be a number/],
   ])('fails the build on a bad hive value (case %#)', (hive, message) => {
-    let err: unknown;
-    try {
-      validateSettings(hive);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(BuildError);
-    expect((err as BuildError).message).toMatch(/^error: agent\.nix: hive\./);
-    expect((err as BuildError).message).toMatch(message);
+    const err = validationError(hive);
+    expect(err.message).toMatch(/^error: agent\.nix: hive\./);
+    expect(err.message).toMatch(message);
   });
 
   it('fails the build with a bad value evaluated from agent.nix itself', async () => {
@@ -215,15 +221,9 @@ describe('hive.limits', () => {
     [{ limits: { tasksMax: '64' } }, /hive\.limits\.tasksMax must be a whole number/],
     [{ limits: { memoryLimit: '1G' } }, /hive\.limits\.memoryLimit is not a limit hyperhive knows: use memoryMax, cpuQuota or tasksMax$/],
   ])('fails the build on a bad limit (case %#), one line naming it', (hive, message) => {
-    let err: unknown;
-    try {
-      validateSettings(hive);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(BuildError);
-    expect((err as BuildError).message).not.toContain('\n');
-    expect((err as BuildError).message).toMatch(message);
+    const err = validationError(hive);
+    expect(err.message).not.toContain('\n');
+    expect(err.message).toMatch(message);
   });
 
   it('fails the build when agent.nix itself sets a bad limit', async () => {
