@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { parseHiveEvent } from '@hive/protocol';
 import type {
+  AgentHealth,
   AuditEntry,
   Approval,
   ApprovalKind,
@@ -225,11 +226,16 @@ export class Store {
       .run(agent, h.ok ? 1 : 0, at, h.approval_id, JSON.stringify(h.checks));
     return at;
   }
-  healthOf(agent: string): { ok: boolean; at: string; approval_id: number | null; checks: { name: string; ok: boolean; detail?: string }[] } | null {
-    const r = this.db.prepare('SELECT ok, at, approval_id, checks FROM health WHERE agent = ?').get(agent) as
-      | { ok: number; at: string; approval_id: number | null; checks: string }
-      | undefined;
-    return r ? { ok: r.ok === 1, at: r.at, approval_id: r.approval_id, checks: JSON.parse(r.checks) } : null;
+  /** Every agent's last health check, by name: one query for the whole of `GET /api/state`. */
+  allHealth(): Map<string, AgentHealth> {
+    const rows = this.db.prepare('SELECT agent, ok, at, approval_id, checks FROM health').all() as {
+      agent: string;
+      ok: number;
+      at: string;
+      approval_id: number | null;
+      checks: string;
+    }[];
+    return new Map(rows.map((r) => [r.agent, { ok: r.ok === 1, at: r.at, approval_id: r.approval_id, checks: JSON.parse(r.checks) as AgentHealth['checks'] }]));
   }
   getFlag<T>(key: string): T | null {
     const r = this.db.prepare('SELECT value FROM flags WHERE key = ?').get(key) as { value: string } | undefined;

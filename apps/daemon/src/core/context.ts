@@ -51,6 +51,16 @@ export async function harnessUrl(ctx: HiveContext, name: string, scheme: 'http' 
   return `${scheme}://${address}:${agentWebPort(name, ctx.ports)}`;
 }
 
+/** A JSON POST to an agent's harness with the daemon's key for it (what only the daemon may send); rejects when it does not answer. */
+export async function postToHarness(ctx: HiveContext, name: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+  return fetch(`${await harnessUrl(ctx, name)}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctx.keys.keyFor(name)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+}
+
 /** The runtime's view of one agent: port, env and paths. */
 export function runtimeAgent(ctx: HiveContext, name: string): RuntimeAgent {
   const port = agentWebPort(name, ctx.ports);

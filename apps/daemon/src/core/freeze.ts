@@ -1,6 +1,6 @@
 import type { FreezeState } from '@hive/protocol';
 import { FrozenError } from '../errors.js';
-import { harnessUrl, type HiveContext } from './context.js';
+import { postToHarness, type HiveContext } from './context.js';
 
 const FLAG = 'frozen';
 
@@ -44,12 +44,7 @@ export function thaw(ctx: HiveContext): { thawed: boolean } {
 
 /** Asks an agent's harness to cancel its running turn (with the daemon's key); true when one was cancelled. */
 async function cancelTurn(ctx: HiveContext, name: string): Promise<boolean> {
-  const res = await fetch(`${await harnessUrl(ctx, name)}/api/cancel`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ctx.keys.keyFor(name)}`, 'content-type': 'application/json' },
-    body: '{}',
-    signal: AbortSignal.timeout(5000),
-  }).catch((e: Error) => {
+  const res = await postToHarness(ctx, name, '/api/cancel', {}, 5000).catch((e: Error) => {
     ctx.log.warn({ agent: name, err: e.message }, 'freeze: could not reach the harness to cancel its turn');
     return null;
   });

@@ -1,5 +1,5 @@
 import type { AgentHealth, HealthCheck } from '@hive/protocol';
-import { harnessUrl, type HiveContext } from './context.js';
+import { harnessUrl, postToHarness, type HiveContext } from './context.js';
 
 /** What the harness's `POST /api/health-check` answers. */
 interface HarnessHealth {
@@ -37,22 +37,16 @@ export async function checkHealth(ctx: HiveContext, name: string, o: { timeoutMs
 }
 
 async function askHarness(ctx: HiveContext, name: string, timeoutMs: number): Promise<HealthResult> {
-  const base = await harnessUrl(ctx, name);
   const status = await ctx.runtime.status(name);
   if (status !== 'running' && status !== 'starting') return failed([{ name: 'harness', ok: false, detail: `the agent is ${status}` }]);
   try {
-    const res = await fetch(`${base}/api/health-check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ctx.keys.keyFor(name)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ timeout_ms: Math.min(timeoutMs, 15_000) }),
-      signal: AbortSignal.timeout(timeoutMs + 1000),
-    });
+    const res = await postToHarness(ctx, name, '/api/health-check', { timeout_ms: Math.min(timeoutMs, 15_000) }, timeoutMs + 1000);
     if (!res.ok) return failed([{ name: 'harness', ok: false, detail: `answered HTTP ${res.status} to its health check` }]);
     const h = (await res.json()) as HarnessHealth;
     const checks = [{ name: 'harness', ok: true }, ...(Array.isArray(h.checks) ? h.checks : [])];
     return h.ok === true && checks.every((c) => c.ok) ? { ok: true, checks } : failed(checks);
   } catch (e) {
-    return failed([{ name: 'harness', ok: false, detail: `does not answer at ${base}: ${(e as Error).message}` }]);
+    return failed([{ name: 'harness', ok: false, detail: `does not answer at ${await harnessUrl(ctx, name)}: ${(e as Error).message}` }]);
   }
 }
 

@@ -211,6 +211,7 @@ export class Hive {
     const usageOf = this.usage.usage();
     const questions = store.listQuestions(100);
     const asking = new Set(questions.filter((q) => !q.answered).map((q) => q.agent));
+    const health = store.allHealth();
     return {
       agents: rows.map((a) => {
         const port = agentWebPort(a.name, ports);
@@ -228,7 +229,7 @@ export class Hive {
           container: containerName(a.name),
           usage: usageOf(a.name),
           activity: this.usage.activityOf(a.name, { status: a.status, openQuestion: asking.has(a.name) }),
-          health: store.healthOf(a.name),
+          health: health.get(a.name) ?? null,
         };
       }),
       approvals: store.listApprovals({ limit: 200 }),

@@ -1,5 +1,5 @@
 import type { EventType, InboxItem, TypedHiveEvent } from '@hive/protocol';
-import { harnessUrl, type HiveContext } from './context.js';
+import { postToHarness, type HiveContext } from './context.js';
 import { frozenState } from './freeze.js';
 
 /** Events the manager hears about, so it can `git show` the tree or read a failure note from /applied. */
@@ -73,15 +73,8 @@ export class InboxDelivery {
     if (!row || row.status !== 'running') return;
     this.busy.add(agent);
     try {
-      const url = `${await harnessUrl(this.ctx, agent)}/api/inbox`;
-      const key = this.ctx.keys.keyFor(agent);
       for (const { id, item } of this.ctx.store.pendingInbox(agent)) {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify(item),
-          signal: AbortSignal.timeout(5000),
-        }).catch(() => null);
+        const res = await postToHarness(this.ctx, agent, '/api/inbox', item, 5000).catch(() => null);
         if (!res || !res.ok) break; // retried on the next tick
         this.ctx.store.markDelivered(id);
       }
