@@ -56,7 +56,7 @@ describe('harness credentials: only the daemon key opens the page API', () => {
     expect(await res.json()).toEqual({ ok: true, name: 'coder', settings: null });
   });
 
-  it('refuses state, history, chat, model, cancel and inbox without the key, with the agent token and with the key hash', async () => {
+  it('refuses state, history, chat, model, cancel, inbox and the health check without the key, with the agent token and with the key hash', async () => {
     const { bare, harness } = setup();
     const calls: [string, RequestInit][] = [
       ['/api/state', {}],
@@ -65,6 +65,8 @@ describe('harness credentials: only the daemon key opens the page API', () => {
       ['/api/model', form('opus')],
       ['/api/cancel', json({})],
       ['/api/inbox', json({ kind: 'operator', from: 'operator', text: 'forged' })],
+      // Each check starts the agent's MCP servers: not something its own processes may trigger.
+      ['/api/health-check', json({ timeout_ms: 1000 })],
     ];
     const auths: Record<string, string>[] = [{}, { authorization: 'Bearer agent-token-123' }, { authorization: `Bearer ${TEST_DAEMON_KEY_SHA256}` }];
     for (const auth of auths) {
