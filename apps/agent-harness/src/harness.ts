@@ -6,7 +6,7 @@ import type { ChatEntry, HarnessFrame, HarnessState, HarnessUsageState, InboxIte
 import { AgentApiClient } from './agent-api.js';
 import { effectivePermissionMode, type ClaudePermissions } from './claude.js';
 import type { HarnessConfig } from './config.js';
-import { runHealthChecks } from './health-check.js';
+import { runHealthChecks, type HealthMemo } from './health-check.js';
 import { History } from './history.js';
 import type { FrameHub } from './hub.js';
 import { writeMcpConfig } from './mcp-config.js';
@@ -83,6 +83,8 @@ export class Harness {
   /** `opts.env` replaces the process env claude gets (tests point it at a scripted API). */
   /** Settings generation last reloaded in place (null: the env it started with). */
   settingsGeneration: string | null = null;
+  /** The deploy gate's passed checks, reused while their inputs stay the same (health-check.ts). */
+  readonly healthMemo: HealthMemo = new Map();
 
   constructor(public config: HarnessConfig, readonly log: Logger, private opts: { env?: NodeJS.ProcessEnv } = {}) {
     mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
@@ -192,7 +194,7 @@ export class Harness {
   /** The deploy gate's check, run here in the sandbox with claude's own env: claude answers, each MCP server initializes. */
   healthCheck(timeoutMs: number) {
     const env = claudeEnv(this.opts.env ?? process.env);
-    return runHealthChecks({ claudeCommand: this.config.claudeCommand, mcpConfig: this.mcpConfig, env, cwd: this.config.workDir, timeoutMs });
+    return runHealthChecks({ claudeCommand: this.config.claudeCommand, mcpConfig: this.mcpConfig, env, cwd: this.config.workDir, timeoutMs, memo: this.healthMemo });
   }
 
   /** Stops the running turn, if any. */

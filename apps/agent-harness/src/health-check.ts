@@ -1,5 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { HealthCheck } from '@hive/protocol';
+
+/**
+ * Checks that passed in this harness process, by what they ran: a deploy that leaves a server's
+ * command, args, env, cwd and files as they were cannot have broken it, so it is not started
+ * again (starting a node MCP server is most of a check's time). Failures are never kept, http/sse
+ * servers are always asked (what answers there is outside this config), and a restart (new
+ * harness code or packages) starts with an empty memo.
+ */
+export type HealthMemo = Map<string, { detail: string | undefined; at: number }>;
 
 export interface HealthCheckOptions {
   /** The argv that runs claude (its `--version` must answer). */
@@ -10,6 +20,8 @@ export interface HealthCheckOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   timeoutMs: number;
+  /** Passed checks to reuse when their inputs are unchanged (the harness keeps one). */
+  memo?: HealthMemo;
 }
 
 /**
@@ -20,18 +32,53 @@ export interface HealthCheckOptions {
 export async function runHealthChecks(o: HealthCheckOptions): Promise<{ ok: boolean; checks: HealthCheck[] }> {
   const servers = readServers(o.mcpConfig);
   const checks = await Promise.all([
-    check('claude', () => claudeRuns(o)),
-    ...('error' in servers ? [Promise.resolve({ name: 'mcp-config', ok: false, detail: servers.error })] : Object.entries(servers.ok).map(([name, entry]) => check(`mcp ${name}`, () => mcpInitializes(entry, o)))),
+    check('claude', () => claudeRuns(o), o.memo && inputsKey('claude', o.claudeCommand, o)),
+    ...('error' in servers
+      ? [Promise.resolve({ name: 'mcp-config', ok: false, detail: servers.error })]
+      : Object.entries(servers.ok).map(([name, entry]) => check(`mcp ${name}`, () => mcpInitializes(entry, o), o.memo && stdioKey(name, entry, o)))),
   ]);
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-async function check(name: string, run: () => Promise<string | undefined>): Promise<HealthCheck> {
+async function check(name: string, run: () => Promise<string | undefined>, memo?: { memo: HealthMemo; key: string } | null): Promise<HealthCheck> {
+  const kept = memo?.memo.get(memo.key);
+  if (kept) return { name, ok: true, detail: `${kept.detail ? `${kept.detail}; ` : ''}unchanged since the check at ${new Date(kept.at).toISOString()}` };
   try {
     const detail = await run();
+    memo?.memo.set(memo.key, { detail, at: Date.now() });
     return detail ? { name, ok: true, detail } : { name, ok: true };
   } catch (e) {
     return { name, ok: false, detail: oneLine((e as Error).message) };
+  }
+}
+
+/** A stdio server's memo key; null (always checked) for http/sse. */
+function stdioKey(name: string, entry: Record<string, unknown>, o: HealthCheckOptions) {
+  const type = typeof entry.type === 'string' ? entry.type : typeof entry.url === 'string' ? 'http' : 'stdio';
+  if (type !== 'stdio' || typeof entry.command !== 'string') return null;
+  const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
+  return inputsKey(`mcp ${name}`, [entry.command, ...args], o, { ...stringEnv(o.env), ...stringEnv(entry.env as NodeJS.ProcessEnv | undefined) });
+}
+
+/** What a check ran, with the identity (inode, size, mtime) of its command and of every arg that names a file. */
+function inputsKey(name: string, argv: readonly string[], o: HealthCheckOptions, env: Record<string, string> = stringEnv(o.env)) {
+  if (!o.memo) return null;
+  const files = argv.map((a, i) => fileIdentity(i === 0 ? resolveCommand(a, env.PATH) : path.resolve(o.cwd, a)));
+  return { memo: o.memo, key: JSON.stringify([name, argv, env, o.cwd, files]) };
+}
+
+function resolveCommand(cmd: string, PATH: string | undefined): string {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of (PATH ?? '').split(':')) if (dir && fileIdentity(path.join(dir, cmd))) return path.join(dir, cmd);
+  return cmd;
+}
+
+function fileIdentity(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+  } catch {
+    return null;
   }
 }
 
