@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { GitError, GitNotFoundError, NotARepositoryError } from './errors.js';
 
 /** Env for every git call: fixed identity, and the machine's global/system config ignored. */
@@ -74,18 +74,15 @@ export interface RunResult {
 /** Runs git in `repo` (no shell); the building block of every helper here. */
 export async function runGit(repo: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const dir = path.resolve(repo);
-  // execa reports a missing cwd as ENOENT, which would read as "git not installed".
+  // A missing cwd fails the spawn with ENOENT, which would read as "git not installed".
   if (!existsSync(dir)) throw new NotARepositoryError(repo);
   const iso = opts.isolated ? isolatedEnv(dir) : null;
   let r;
   try {
-    r = await execa('git', [...SAFE_CONFIG, ...args], {
-      cwd: iso ? iso.GIT_WORK_TREE : dir,
+    r = await spawnGit([...SAFE_CONFIG, ...args], {
+      cwd: iso?.GIT_WORK_TREE ?? dir,
       input: opts.input,
-      reject: false,
-      stripFinalNewline: false,
       encoding: opts.binary ? 'latin1' : 'utf8',
-      maxBuffer: 512 * 1024 * 1024,
       env: {
         ...hiveGitIdentity,
         ...SAFE_ENV,
@@ -109,11 +106,49 @@ export async function runGit(repo: string, args: readonly string[], opts: RunOpt
   } catch (e) {
     throw wrapSpawnError(args, e);
   }
-  if (r.failed && r.exitCode === undefined) throw wrapSpawnError(args, r);
-  const result = { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1 };
+  const result = r;
   if (result.exitCode !== 0 && /not a git repository/i.test(result.stderr)) throw new NotARepositoryError(repo);
   if (result.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, result.stderr || result.stdout);
   return result;
+}
+
+const MAX_OUTPUT = 512 * 1024 * 1024;
+
+/**
+ * git as a child process with an argument array (no shell), its env on top of the daemon's (an
+ * undefined value unsets), stdout/stderr collected. Plain child_process rather than execa, which
+ * STYLE asks for elsewhere: an approval runs ~25 git calls, and execa's per-call setup cost
+ * 2–5 ms each on the deploy path (docs/benchmarks.md, item 3).
+ */
+function spawnGit(args: readonly string[], o: { cwd: string; input?: string | undefined; encoding: BufferEncoding; env: Record<string, string | undefined> }): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(o.env)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: o.cwd, env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const collect = (into: Buffer[]) => (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_OUTPUT) child.kill('SIGKILL');
+      else into.push(d);
+    };
+    child.stdout!.on('data', collect(out));
+    child.stderr!.on('data', collect(err));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stderr = Buffer.concat(err).toString(o.encoding);
+      if (size > MAX_OUTPUT) return reject(new Error(`git output over ${MAX_OUTPUT >> 20} MiB`));
+      resolve({ stdout: Buffer.concat(out).toString(o.encoding), stderr: stderr || (signal ? `killed by ${signal}` : ''), exitCode: code ?? 1 });
+    });
+    if (o.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // git may exit before reading it all: its exit code says why
+      child.stdin!.end(o.input);
+    }
+  });
 }
 
 /** GIT_DIR is the repo's own `.git` (or the repo itself when bare); the work tree is empty, the index absent. */
