@@ -168,3 +168,55 @@ describe('plantDeployedOnMain', () => {
     await expect(plantDeployedOnMain(repo, 6, main)).rejects.toBeInstanceOf(NotApprovedError);
   });
 });
+
+// The pipeline passes the sha it expects: the checks then ride in the stamping/planting transaction.
+describe('stampApproved and plantDeployedOnMain with the expected sha', () => {
+  it('stamp, then plant and move main, each in one transaction', async () => {
+    const { repo, sha, main } = await withProposal(11);
+    expect(await stampApproved(repo, 11, sha)).toBe(sha);
+    expect(await git(repo, ['rev-parse', 'refs/tags/approved/11', 'refs/tags/building/11'])).toBe(`${sha}\n${sha}`);
+    await plantDeployedOnMain(repo, 11, main, sha);
+    expect(await git(repo, ['rev-parse', 'refs/heads/main', 'refs/tags/deployed/11'])).toBe(`${sha}\n${sha}`);
+  });
+
+  it('refuse as the checked path does, changing nothing: resolved, twice, never stamped, main moved, another sha, no proposal', async () => {
+    const denied = await withProposal(12);
+    await plantDenied(denied.repo, 12, 'no');
+    await expect(stampApproved(denied.repo, 12, denied.sha)).rejects.toBeInstanceOf(TerminalTagExistsError);
+    expect(await listTags(denied.repo, 'approved/*')).toEqual([]);
+
+    const twice = await withProposal(13);
+    await stampApproved(twice.repo, 13, twice.sha);
+    await expect(stampApproved(twice.repo, 13, twice.sha)).rejects.toBeInstanceOf(TagExistsError);
+
+    const unstamped = await withProposal(14);
+    await expect(plantDeployedOnMain(unstamped.repo, 14, unstamped.main, unstamped.sha)).rejects.toBeInstanceOf(NotApprovedError);
+    expect(await git(unstamped.repo, ['rev-parse', 'refs/heads/main'])).toBe(unstamped.main);
+
+    const moved = await withProposal(15);
+    await stampApproved(moved.repo, 15, moved.sha);
+    const other = await commitFiles(moved.repo, { 'other.md': 'x' }, 'someone else');
+    await expect(plantDeployedOnMain(moved.repo, 15, moved.main, moved.sha)).rejects.toBeInstanceOf(RefMovedError);
+    expect(await git(moved.repo, ['rev-parse', 'refs/heads/main'])).toBe(other);
+    expect(await listTags(moved.repo, 'deployed/15')).toEqual([]);
+
+    // The expected sha is not what proposal/<id> names: refused, nothing stamped or planted.
+    const wrong = await withProposal(16);
+    await expect(stampApproved(wrong.repo, 16, wrong.main)).rejects.toBeInstanceOf(RefMovedError);
+    expect(await listTags(wrong.repo, 'approved/*')).toEqual([]);
+    await stampApproved(wrong.repo, 16, wrong.sha);
+    await expect(plantDeployedOnMain(wrong.repo, 16, wrong.main, wrong.main)).rejects.toBeInstanceOf(RefMovedError);
+    expect(await listTags(wrong.repo, 'deployed/*')).toEqual(['deployed/0']);
+
+    const none = await withProposal(17);
+    await expect(stampApproved(none.repo, 18, none.sha)).rejects.toBeInstanceOf(RefNotFoundError);
+  });
+
+  it('a failed/<id> already planted keeps deployed/<id> out (one terminal tag per id)', async () => {
+    const { repo, sha, main } = await withProposal(19);
+    await stampApproved(repo, 19, sha);
+    await plantFailed(repo, 19, 'build error');
+    await expect(plantDeployedOnMain(repo, 19, main, sha)).rejects.toBeInstanceOf(TerminalTagExistsError);
+    expect(await git(repo, ['rev-parse', 'refs/heads/main'])).toBe(main);
+  });
+});

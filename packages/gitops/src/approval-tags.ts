@@ -40,18 +40,31 @@ function checkId(id: number, allowZero = false): number {
   return id;
 }
 
-/** Stamps approved/<id> + building/<id> at proposal/<id> (both or neither); returns the proposal sha. */
-export async function stampApproved(repo: string, id: number): Promise<string> {
-  const { sha } = refuseResolved(id, await checkProposal(repo, id));
-  const r = await runGit(repo, ['update-ref', '--stdin'], {
-    allowFailure: true,
-    input: `create refs/tags/${approvedTag(id)} ${sha}\ncreate refs/tags/${buildingTag(id)} ${sha}\n`,
-  });
+/**
+ * Stamps approved/<id> + building/<id> at proposal/<id> (both or neither); returns the proposal sha.
+ * With `sha` (what the caller expects proposal/<id> to name) the checks ride in the one ref
+ * transaction that stamps; only a refusal costs a second process, to say why.
+ */
+export async function stampApproved(repo: string, id: number, sha?: string): Promise<string> {
+  if (sha !== undefined) {
+    const lines = [`verify refs/tags/${proposalTag(id)} ${sha}`, ...absentTerminals(id, sha), ...stampLines(id, sha)];
+    if ((await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' })).exitCode === 0) return sha;
+  }
+  const checked = refuseResolved(id, await checkProposal(repo, id));
+  if (sha !== undefined && checked.sha !== sha) throw new RefMovedError(`refs/tags/${proposalTag(id)}`, sha, checked.sha);
+  const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: stampLines(id, checked.sha).join('\n') + '\n' });
   if (r.exitCode !== 0) {
     await refuseIfResolved(repo, id);
     throw new TagExistsError(approvedTag(id), repo);
   }
-  return sha;
+  return checked.sha;
+}
+
+const stampLines = (id: number, sha: string) => [`create refs/tags/${approvedTag(id)} ${sha}`, `create refs/tags/${buildingTag(id)} ${sha}`];
+
+/** `verify` lines: no terminal tag for `id` exists (an all-zero old value means absent). */
+function absentTerminals(id: number, sha: string): string[] {
+  return TERMINALS.map((k) => `verify refs/tags/${terminalTag(k, id)} ${'0'.repeat(sha.length)}`);
 }
 
 /** Plants deployed/<id> at the proposal; refused unless approved and not yet resolved. */
@@ -67,13 +80,21 @@ export async function plantDeployed(repo: string, id: number): Promise<void> {
  * the proposal in one ref transaction — both or neither, so no crash lands between them.
  * RefMovedError when main is no longer at `mainWas`; the working tree is the caller's to update.
  */
-export async function plantDeployedOnMain(repo: string, id: number, mainWas: string): Promise<void> {
+export async function plantDeployedOnMain(repo: string, id: number, mainWas: string, sha?: string): Promise<void> {
+  const mainLine = (to: string) => (to === mainWas ? `verify refs/heads/main ${mainWas}` : `update refs/heads/main ${to} ${mainWas}`);
+  if (sha !== undefined) {
+    // The caller knows the proposal's sha: building/<id> and proposal/<id> are verified in the same
+    // transaction that plants, so the happy path is one process; a refusal is explained below.
+    const lines = [`verify refs/tags/${proposalTag(id)} ${sha}`, `verify refs/tags/${buildingTag(id)} ${sha}`, `create refs/tags/${deployedTag(id)} ${sha}`];
+    lines.push(...absentTerminals(id, sha).filter((l) => !l.includes(` refs/tags/${deployedTag(id)} `)), mainLine(sha));
+    if ((await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' })).exitCode === 0) return;
+  }
   const checked = await checkProposal(repo, id);
   if (!checked.building) throw new NotApprovedError(id);
-  const { sha } = refuseResolved(id, checked);
-  const main = sha === mainWas ? [`verify refs/heads/main ${mainWas}`] : [`update refs/heads/main ${sha} ${mainWas}`];
+  const proposal = refuseResolved(id, checked).sha;
+  if (sha !== undefined && proposal !== sha) throw new RefMovedError(`refs/tags/${proposalTag(id)}`, sha, proposal);
   try {
-    await plantTerminal(repo, id, 'deployed', sha, main);
+    await plantTerminal(repo, id, 'deployed', proposal, [mainLine(proposal)]);
   } catch (e) {
     const now = await readRef(repo, 'refs/heads/main');
     if (now !== mainWas) throw new RefMovedError('refs/heads/main', mainWas, now);
