@@ -33,7 +33,8 @@ describe('checkProposal', () => {
       mkdirSync(path.join(d, 'modules'));
       writeFileSync(path.join(d, 'modules/extra.nix'), '{ }\n');
     });
-    await expect(checkProposal(repo, sha)).resolves.toBeUndefined();
+    // The tree it checked is returned: what approvals are compared by.
+    await expect(checkProposal(repo, sha)).resolves.toEqual({ tree: await tgit(repo, ['rev-parse', `${sha}^{tree}`]) });
   });
 
   it('refuses a symlink to another agent\'s token, naming the file, without reading the target', async () => {
@@ -49,7 +50,7 @@ describe('checkProposal', () => {
   it('allows an in-tree symlink only where the operator allows symlinks, and never one leaving the config', async () => {
     const inTree = await proposal((d) => symlinkSync('agent.nix', path.join(d, 'alias.nix')));
     await refusal(inTree.repo, inTree.sha);
-    await expect(checkProposal(inTree.repo, inTree.sha, { allowSymlinks: true })).resolves.toBeUndefined();
+    await expect(checkProposal(inTree.repo, inTree.sha, { allowSymlinks: true })).resolves.toEqual({ tree: expect.stringMatching(/^[0-9a-f]{40}$/) });
     for (const target of ['../../state/other/token', '/etc/passwd', 'a/../../x', '.git/config']) {
       const out = await proposal((d) => symlinkSync(target, path.join(d, 'notes.nix')));
       const err = await refusal(out.repo, out.sha, { allowSymlinks: true });
@@ -87,13 +88,13 @@ describe('checkProposal', () => {
     expect((await refusal(big.repo, big.sha)).message).toBe(
       `proposal refused: pad.txt is ${DEFAULT_PROPOSAL_POLICY.maxFileBytes + 1} bytes (the limit is ${DEFAULT_PROPOSAL_POLICY.maxFileBytes} a file)`,
     );
-    await expect(checkProposal(big.repo, big.sha, { maxFileBytes: 1 << 20 })).resolves.toBeUndefined();
+    await expect(checkProposal(big.repo, big.sha, { maxFileBytes: 1 << 20 })).resolves.toEqual({ tree: expect.stringMatching(/^[0-9a-f]{40}$/) });
     const many = await proposal((d) => {
       for (let i = 0; i < 6; i++) writeFileSync(path.join(d, `f${i}.nix`), 'y'.repeat(1000));
     });
     expect((await refusal(many.repo, many.sha, { maxTotalBytes: 3000 })).rule).toBe('max-total-bytes');
     expect((await refusal(many.repo, many.sha, { maxFiles: 5 })).rule).toBe('max-files');
-    await expect(checkProposal(many.repo, many.sha)).resolves.toBeUndefined();
+    await expect(checkProposal(many.repo, many.sha)).resolves.toEqual({ tree: expect.stringMatching(/^[0-9a-f]{40}$/) });
   });
 
   it('refuses a file name with control, bidi or zero-width characters, showing them escaped', async () => {
@@ -110,7 +111,7 @@ describe('checkProposal', () => {
     expect((await refusal(declared.repo, declared.sha)).message).toBe(
       'proposal refused: flake.nix declares the input host (flake inputs beyond the template\'s are not allowed; the operator can allow one in the agent\'s policy)',
     );
-    await expect(checkProposal(declared.repo, declared.sha, { allowedInputs: ['host'] })).resolves.toBeUndefined();
+    await expect(checkProposal(declared.repo, declared.sha, { allowedInputs: ['host'] })).resolves.toEqual({ tree: expect.stringMatching(/^[0-9a-f]{40}$/) });
     const implied = await proposal((d) => writeFileSync(path.join(d, 'flake.nix'), '{ outputs = { self, nixpkgs }: { }; }\n'));
     expect((await refusal(implied.repo, implied.sha)).message).toContain('declares the input nixpkgs');
     const dynamic = await proposal((d) => writeFileSync(path.join(d, 'flake.nix'), '{ ${"inp" + "uts"}.x.url = "path:/"; outputs = _: { }; }\n'));

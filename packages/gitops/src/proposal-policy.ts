@@ -1,7 +1,7 @@
 import { ProposalRefusedError } from './errors.js';
 import { flakeInputNames } from './flake-inputs.js';
 import { runGit } from './git.js';
-import { revParse } from './repo.js';
+import { treeOf } from './deploy-history.js';
 
 /** What a proposal may hold. The operator relaxes a rule per agent (`<state>/policy/<name>.json`); the manager never can. */
 export interface ProposalPolicy {
@@ -43,12 +43,13 @@ function refuse(file: string, rule: string, why: string): never {
 
 /**
  * Checks the tree of `ref` in `repo` (a daemon-owned repo, after the fetch) against `policy`;
- * throws ProposalRefusedError (422) naming the first file and rule it breaks. Plumbing only.
+ * throws ProposalRefusedError (422) naming the first file and rule it breaks, else returns the tree
+ * it checked (what approvals are compared by). Plumbing only.
  */
-export async function checkProposal(repo: string, ref: string, policy: Partial<ProposalPolicy> = {}): Promise<void> {
+export async function checkProposal(repo: string, ref: string, policy: Partial<ProposalPolicy> = {}): Promise<{ tree: string }> {
   const p: ProposalPolicy = { ...DEFAULT_PROPOSAL_POLICY, ...policy };
-  const sha = await revParse(repo, ref);
-  const entries = await listTree(repo, sha);
+  const tree = await treeOf(repo, ref);
+  const entries = await listTree(repo, tree);
   if (entries.length > p.maxFiles) refuse('(proposal)', 'max-files', `holds ${entries.length} files (the limit is ${p.maxFiles})`);
   let total = 0;
   for (const e of entries) {
@@ -69,6 +70,7 @@ export async function checkProposal(repo: string, ref: string, policy: Partial<P
   }
   const flake = entries.find((e) => e.path === 'flake.nix');
   if (flake) await checkFlakeInputs(repo, flake, p.allowedInputs);
+  return { tree };
 }
 
 /** `git ls-tree -r -l --full-tree -z`: "<mode> <type> <object> <size>\t<path>\0". */
