@@ -13,6 +13,7 @@ import {
   lockedRev,
   parseLock,
   prepareDeploy,
+  stageDeploy,
   syncAgents,
 } from './index.js';
 import { evalHive } from './test-support/eval-hive.js';
@@ -83,6 +84,38 @@ describe('two-phase deploy', () => {
     expect(await h.status()).toBe('');
     expect((await snapshotTree(h.o.metaDir))['flake.lock']).toBe(before['flake.lock']);
     expect((await evalHive(h.o.metaDir, 'coder')).model).toBe('opus');
+  });
+
+  it('stageDeploy writes the meta commit without moving main; finalizeDeploy lands exactly it; abort after staging drops it', async () => {
+    const head = await h.head();
+    const sha = await proposal(h, 'coder', 10, 'haiku');
+    const prepared = await prepareDeploy(h.o, { name: 'coder', sha });
+    expect(prepared).toEqual({ parent: head });
+    const staged = await stageDeploy(h.o, { name: 'coder', id: 10, sha, prepared });
+    expect(staged.commit.parent).toBe(head);
+    expect(await h.head()).toBe(head);
+    expect(await git(h.o.metaDir, ['log', '-1', '--format=%s %P', staged.commit.sha])).toBe(`deploy coder deployed/10 ${sha.slice(0, 12)} ${head}`);
+    // The health gate said no: the staged commit never reaches main and the lock is back.
+    const pinned = (await git(h.o.metaDir, ['show', `${head}:flake.lock`])).trim();
+    await abortDeploy(h.o);
+    expect(await h.head()).toBe(head);
+    expect(readFileSync(path.join(h.o.metaDir, 'flake.lock'), 'utf8').trim()).toBe(pinned);
+    // Again, and this time it lands: main is the staged commit, with nothing left to commit.
+    const again = await stageDeploy(h.o, { name: 'coder', id: 11, sha, prepared: await prepareDeploy(h.o, { name: 'coder', sha }) });
+    expect(await finalizeDeploy(h.o, { name: 'coder', id: 11, sha, staged: again })).toBe(again.commit.sha);
+    expect(await h.head()).toBe(again.commit.sha);
+    expect(await h.status()).toBe('');
+    expect((await evalHive(h.o.metaDir, 'coder')).model).toBe('haiku');
+  });
+
+  it('a staged commit does not land once main moved under it (compare-and-swap)', async () => {
+    const sha = await proposal(h, 'coder', 12, 'opus');
+    const staged = await stageDeploy(h.o, { name: 'coder', id: 12, sha, prepared: await prepareDeploy(h.o, { name: 'coder', sha }) });
+    const moved = (await git(h.o.metaDir, ['commit-tree', `${staged.commit.parent}^{tree}`, '-p', staged.commit.parent!, '-m', 'someone else'])).trim();
+    await git(h.o.metaDir, ['update-ref', 'refs/heads/main', moved]);
+    await expect(finalizeDeploy(h.o, { name: 'coder', id: 12, sha, staged })).rejects.toThrow();
+    expect(await h.head()).toBe(moved);
+    await abortDeploy(h.o);
   });
 
   it('abortDeploy is safe when nothing is pending, or the meta repo does not exist', async () => {

@@ -6,14 +6,14 @@ import { deployedTag, git } from '@hive/gitops';
 import { AgentNotInMetaError, DeployNotPreparedError, InvalidMetaOptionError, UnknownCommitError } from './errors.js';
 import { inputNode, lockedRev, parseLock, readText } from './lock.js';
 import { agentInput, checkDir, checkSha, type MetaOptions } from './options.js';
-import { LOCK, commitMeta, metaHead, nixLock, openSyncedMeta, resolveCommit, restoreHead } from './repo.js';
+import { LOCK, landMetaCommit, metaHead, nixLock, openSyncedMeta, resolveCommit, restoreHead, writeMetaCommit, type MetaCommit } from './repo.js';
 
 /**
  * Phase one of a deploy: locks `agent-<name>` to exactly `sha` in the working tree WITHOUT committing,
  * so the build sees the proposal and an aborted build leaves no orphan commit. The sha may be reachable
  * only through a tag (proposal/<id>); flake.nix is untouched, so it keeps the plain applied URL.
  */
-export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: string }): Promise<void> {
+export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: string }): Promise<PreparedDeploy> {
   const metaDir = checkDir('metaDir', o?.metaDir);
   const appliedRoot = checkDir('appliedRoot', o.appliedRoot);
   const name = validateAgentName(d?.name);
@@ -22,7 +22,7 @@ export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: stri
   const full = existsSync(path.join(repo, '.git')) ? await resolveCommit(repo, sha) : null;
   if (!full || !full.startsWith(sha)) throw new UnknownCommitError(sha, name);
   // Starts from the committed lock: a deploy left pending by a crash is dropped, not folded in.
-  await openSyncedMeta(metaDir);
+  const parent = await openSyncedMeta(metaDir);
   const lockFile = path.join(metaDir, LOCK);
   const original = inputNode(parseLock(await readText(lockFile)) ?? emptyLock, agentInput(name))?.original;
   if (!original) throw new AgentNotInMetaError(name);
@@ -36,22 +36,45 @@ export async function prepareDeploy(o: MetaOptions, d: { name: string; sha: stri
     await restoreHead(metaDir).catch(() => undefined);
     throw e;
   }
+  return { parent };
 }
 
-/** Phase two after a good build: commits the prepared lock as `deploy <n> deployed/<id> <sha12>`; returns meta's new HEAD. */
-export async function finalizeDeploy(o: MetaOptions, d: { name: string; id: number; sha: string }): Promise<string> {
+/** What prepareDeploy leaves for finalizeDeploy: the meta commit the pending lock sits on. */
+export interface PreparedDeploy {
+  parent: string;
+}
+
+/**
+ * The deploy's meta commit, `deploy <n> deployed/<id> <sha12>` with the prepared lock, written but
+ * not on main: the pipeline writes it while the health gate runs, and finalizeDeploy lands it. An
+ * abortDeploy after this drops it (the commit object stays unreachable).
+ */
+export async function stageDeploy(o: MetaOptions, d: { name: string; id: number; sha: string; prepared?: PreparedDeploy }): Promise<StagedDeploy> {
   const metaDir = checkDir('metaDir', o?.metaDir);
   const name = validateAgentName(d?.name);
   if (!Number.isSafeInteger(d.id) || d.id < 0) throw new InvalidMetaOptionError('id', `${String(d.id)} is not an approval id (an integer ≥ 0)`);
   const sha = checkSha(d.sha);
-  const head = existsSync(path.join(metaDir, '.git')) ? await metaHead(metaDir) : null;
+  // From prepare when the caller held the meta lock since: main's compare-and-swap at landing still guards it.
+  const head = d.prepared?.parent ?? (existsSync(path.join(metaDir, '.git')) ? await metaHead(metaDir) : null);
   if (!head) throw new AgentNotInMetaError(null);
   const locked = await lockedRev(metaDir, name);
   if (!locked || !locked.startsWith(sha)) throw new DeployNotPreparedError(name, sha, locked);
   // Empty commits allowed: every deploy shows in `git log /meta`, even one that re-pins the same sha.
   const message = `deploy ${name} ${deployedTag(d.id)} ${locked.slice(0, 12)}`;
-  const r = await commitMeta(metaDir, { files: [LOCK], message, parent: head, allowEmpty: true });
-  return r.sha;
+  return { commit: (await writeMetaCommit(metaDir, { files: [LOCK], message, parent: head, allowEmpty: true }))! };
+}
+
+/** What stageDeploy wrote, for finalizeDeploy. */
+export interface StagedDeploy {
+  commit: MetaCommit;
+}
+
+/** Phase two after a good build: commits the prepared lock as `deploy <n> deployed/<id> <sha12>` (or lands what stageDeploy wrote); returns meta's new HEAD. */
+export async function finalizeDeploy(o: MetaOptions, d: { name: string; id: number; sha: string; prepared?: PreparedDeploy; staged?: StagedDeploy }): Promise<string> {
+  const metaDir = checkDir('metaDir', o?.metaDir);
+  const { commit } = d.staged ?? (await stageDeploy(o, d));
+  await landMetaCommit(metaDir, commit);
+  return commit.sha;
 }
 
 /** After a failed build: restores flake.lock (and flake.nix) to meta's HEAD; no commit. Safe when nothing is pending. */

@@ -8,7 +8,7 @@ export { hostSystem } from './system.js';
 export { syncAgents } from './sync.js';
 
 /** Two-phase deploy of one agent's proposal: pin without committing, then commit or restore. */
-export { prepareDeploy, finalizeDeploy, abortDeploy } from './deploy.js';
+export { prepareDeploy, stageDeploy, finalizeDeploy, abortDeploy, type PreparedDeploy, type StagedDeploy } from './deploy.js';
 
 /** Single-phase relocks: one agent to its applied main (rebuild), or the hyperhive input (auto-update). */
 export { lockUpdateForRebuild, lockUpdateHyperhive } from './relock.js';

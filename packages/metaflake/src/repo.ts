@@ -82,6 +82,23 @@ export async function commitMeta(
   metaDir: string,
   o: { files: string[]; message: string; parent: string | null; allowEmpty?: boolean },
 ): Promise<{ changed: boolean; sha: string }> {
+  const c = await writeMetaCommit(metaDir, o);
+  if (c === null) return { changed: false, sha: o.parent! };
+  await landMetaCommit(metaDir, c);
+  return { changed: true, sha: c.sha };
+}
+
+/** A meta commit written but not yet on main: `sha` on top of `parent`. */
+export interface MetaCommit {
+  sha: string;
+  parent: string | null;
+}
+
+/** commitMeta's first half: stage and write the commit object, main untouched; null when the tree is unchanged (without `allowEmpty`). */
+export async function writeMetaCommit(
+  metaDir: string,
+  o: { files: string[]; message: string; parent: string | null; allowEmpty?: boolean },
+): Promise<MetaCommit | null> {
   const present = o.files.filter((f) => existsSync(path.join(metaDir, f)));
   if (present.length) await git(metaDir, ['add', '--', ...present]);
   const missing = o.files.filter((f) => !present.includes(f));
@@ -89,13 +106,16 @@ export async function commitMeta(
   const tree = await git(metaDir, ['write-tree']);
   if (o.parent && !o.allowEmpty) {
     const parentTree = await git(metaDir, ['rev-parse', `${o.parent}^{tree}`]);
-    if (parentTree === tree) return { changed: false, sha: o.parent };
+    if (parentTree === tree) return null;
   }
   const args = ['commit-tree', tree, ...(o.parent ? ['-p', o.parent] : []), '-F', '-'];
-  const sha = await git(metaDir, args, { input: o.message + '\n' });
-  // Compare-and-swap on the parent: a concurrent writer makes this fail rather than lose a commit.
-  await git(metaDir, ['update-ref', MAIN, sha, ...(o.parent ? [o.parent] : [])]);
-  return { changed: true, sha };
+  return { sha: await git(metaDir, args, { input: o.message + '\n' }), parent: o.parent };
+}
+
+/** commitMeta's second half: main moves to the commit, compare-and-swap on its parent. */
+export async function landMetaCommit(metaDir: string, c: MetaCommit): Promise<void> {
+  // A concurrent writer makes this fail rather than lose a commit.
+  await git(metaDir, ['update-ref', MAIN, c.sha, ...(c.parent ? [c.parent] : [])]);
 }
 
 /** The full sha `rev` names as a commit in `repo` (the meta repo or an applied one), or null. */
