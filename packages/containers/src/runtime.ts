@@ -4,6 +4,8 @@
  * child, under bwrap when installed).
  */
 
+import type { HiveSettings } from './process/hive-settings.js';
+
 export type RuntimeKind = 'process' | 'nixos';
 
 export type ContainerStatus = 'running' | 'stopped' | 'crashed' | 'starting' | 'absent';
@@ -40,7 +42,14 @@ export interface ContainerRuntime {
    * Build and switch to the agent's current config (nixos: `nixos-container update --flake`).
    * Throws BuildError carrying the build's stderr when the config does not build.
    */
-  update(agent: RuntimeAgent): Promise<void>;
+  update(agent: RuntimeAgent, o?: { checked?: HiveSettings }): Promise<void>;
+  /**
+   * Optional, for a runtime whose build reads only the applied tree, not the meta flake (process):
+   * that check alone, nothing started or stopped, so the pipeline runs it beside nix's lock of the
+   * meta flake; `update(agent, { checked })` then switches to its result without building again.
+   * Throws what update's build throws.
+   */
+  checkTree?(agent: RuntimeAgent): Promise<HiveSettings>;
   start(agent: RuntimeAgent): Promise<void>;
   stop(name: string): Promise<void>;
   /** Stop and remove the container; never touches the agent's repos or state dir. */

@@ -167,6 +167,24 @@ describe('ProcessRuntime', () => {
     expect((await get<{ boot: string }>(a, '/api/state')).boot).toBe(before.boot);
   });
 
+  it('checkTree is the build alone (nothing restarted), and update switches to a checked result without building again', async () => {
+    const { root, rt } = hive();
+    const a = await makeAgent(root, 'coder');
+    await rt.create(a);
+    await rt.start(a);
+    const before = await get<{ boot: string }>(a, '/api/state');
+    await setModel(a, '{ model = "model-four"; }');
+    const checked = await rt.checkTree(a);
+    expect(checked.model).toBe('model-four');
+    expect(await get<{ model: string }>(a, '/api/state')).toMatchObject({ model: 'model-one', boot: before.boot });
+    // The tree breaks after the check: update given the checked result does not build it again.
+    await commitFiles(a.appliedDir, { 'agent.nix': '{ config, ... }: { hive.model = ; }\n' }, 'broken');
+    await expect(rt.checkTree(a)).rejects.toBeInstanceOf(BuildError);
+    await rt.update(a, { checked });
+    expect(await get<{ model: string }>(a, '/api/state')).toMatchObject({ model: 'model-four', boot: before.boot });
+    await expect(rt.update(a)).rejects.toBeInstanceOf(BuildError);
+  });
+
   it('refuses settings env that would override HIVE_PORT, keeping the harness on its port', async () => {
     const { root, rt } = hive();
     const a = await makeAgent(root, 'coder');

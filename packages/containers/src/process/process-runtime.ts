@@ -124,11 +124,11 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   /** Build = parse every `.nix` + read `hive` settings; then restart a running (or crashed) harness with them. */
-  async update(agent: RuntimeAgent): Promise<void> {
+  async update(agent: RuntimeAgent, o: { checked?: HiveSettings } = {}): Promise<void> {
     validateAgentName(agent.name);
     await this.queue.run(agent.name, async () => {
       // A failed check throws here, before the running child is touched.
-      const settings = await this.build(agent);
+      const settings = o.checked ?? (await this.build(agent));
       const e = this.entry(agent);
       const before = e.settings;
       e.settings = settings;
@@ -142,6 +142,12 @@ export class ProcessRuntime implements ContainerRuntime {
         await this.launch(e);
       }
     });
+  }
+
+  /** The build's check of the applied tree alone (it reads nothing else): see ContainerRuntime.checkTree. */
+  checkTree(agent: RuntimeAgent): Promise<HiveSettings> {
+    validateAgentName(agent.name);
+    return this.build(agent);
   }
 
   async start(agent: RuntimeAgent): Promise<void> {
