@@ -23,6 +23,8 @@ export function stateLayout(root: string) {
     proposed: (n: string) => path.join(r, 'agents', n, 'config'),
     applied: (n: string) => path.join(r, 'applied', n),
     agentState: (n: string) => path.join(r, 'state', n),
+    /** Daemon-only: the snapshot and checked copy of an agent's proposals, kept between requests (outside every bind). */
+    proposalCache: (n: string) => path.join(r, 'cache', 'proposals', n),
   };
 }
 export type StateLayout = ReturnType<typeof stateLayout>;

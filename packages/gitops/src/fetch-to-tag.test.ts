@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { commitFiles, git as tgit, initRepo as initTestRepo, snapshotTree, tempDir } from '@hive/testkit';
 import { describe, expect, it } from 'vitest';
@@ -117,5 +117,68 @@ describe('fetchToTag', () => {
     // Positive control: a passing check pins the tag as usual.
     expect(await fetchToTag({ repo, from, sha: head, tag: 'proposal/10', check: async () => {} })).toBe(head);
     expect(await git(repo, ['rev-parse', 'refs/tags/proposal/10'])).toBe(head);
+  });
+});
+
+// What the daemon's request_apply_commit uses: the snapshot and the checked copy kept per agent.
+describe('fetchToTag with a kept proposal dir', () => {
+  const looseFile = (repo: string, sha: string) => path.join(repo, '.git', 'objects', sha.slice(0, 2), sha.slice(2));
+  const checkedTree = async (staging: string, full: string) => git(staging, ['rev-parse', `${full}^{tree}`]);
+
+  it('copies only what the source gained since the last request, and each proposal is checked and pinned', async () => {
+    const { from, repo, base, head } = await pair();
+    const keep = path.join(await tempDir(), 'proposals', 'coder');
+    const seen: string[] = [];
+    const check = async (staging: string, full: string) => void seen.push(await checkedTree(staging, full));
+    expect(await fetchToTag({ repo, from, sha: base, tag: 'proposal/1', check, keep })).toBe(base);
+    const objects = (dir: string) => readdirSync(path.join(dir, 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => readdirSync(path.join(dir, 'objects', d)));
+    const copied = objects(path.join(keep, 'snapshot'));
+    // Newer objects in the source: the kept snapshot holds exactly the source's objects, none twice.
+    const third = await commitFiles(from, { 'notes.md': 'x' }, 'third');
+    expect(await fetchToTag({ repo, from, sha: third, tag: 'proposal/2', check, keep })).toBe(third);
+    const source = objects(path.join(from, '.git')).sort();
+    expect(objects(path.join(keep, 'snapshot')).sort()).toEqual(source);
+    expect(copied.length).toBeLessThan(source.length);
+    expect(seen).toEqual([await git(from, ['rev-parse', `${base}^{tree}`]), await git(from, ['rev-parse', `${third}^{tree}`])]);
+    expect(await git(repo, ['rev-parse', 'refs/tags/proposal/1', 'refs/tags/proposal/2'])).toBe(`${base}\n${third}`);
+    expect(await git(repo, ['show', `refs/tags/proposal/2:more.nix`])).toBe('{ }');
+  });
+
+  it('a refused proposal leaves the receiving repo as it was, and the next one still lands', async () => {
+    const { from, repo, base, head } = await pair();
+    const keep = path.join(await tempDir(), 'keep');
+    const before = await snapshotTree(repo);
+    const refuse = async () => {
+      throw new Error('refused by policy');
+    };
+    await expect(fetchToTag({ repo, from, sha: head, tag: 'proposal/1', check: refuse, keep })).rejects.toThrow('refused by policy');
+    expect(await snapshotTree(repo)).toEqual(before);
+    expect(await fetchToTag({ repo, from, sha: base, tag: 'proposal/1', check: async () => undefined, keep })).toBe(base);
+  });
+
+  it('starts the snapshot afresh when an object kept from an earlier copy is not what its name says', async () => {
+    const { from, repo, head } = await pair();
+    const keep = path.join(await tempDir(), 'keep');
+    // A loose object is forged in the source before the first request: its file holds another object.
+    const blob = await git(from, ['rev-parse', `${head}:more.nix`]);
+    const good = readFileSync(looseFile(from, blob));
+    const other = await git(from, ['rev-parse', `${head}:agent.nix`]);
+    chmodSync(looseFile(from, blob), 0o644);
+    writeFileSync(looseFile(from, blob), readFileSync(looseFile(from, other)));
+    await expect(fetchToTag({ repo, from, sha: head, tag: 'proposal/1', check: async () => undefined, keep })).rejects.toBeInstanceOf(ShaNotFoundError);
+    expect(await tagExists(repo, 'proposal/1')).toBe(false);
+    // The source is repaired; the kept copy still has the forged file under that name, and is replaced.
+    writeFileSync(looseFile(from, blob), good);
+    expect(await fetchToTag({ repo, from, sha: head, tag: 'proposal/1', check: async () => undefined, keep })).toBe(head);
+    expect(await git(repo, ['show', 'refs/tags/proposal/1:more.nix'])).toBe('{ }');
+  });
+
+  it('refuses a sha that names a tree, not a commit, and a sha the source lacks', async () => {
+    const { from, repo, head } = await pair();
+    const keep = path.join(await tempDir(), 'keep');
+    const tree = await git(from, ['rev-parse', `${head}^{tree}`]);
+    await expect(fetchToTag({ repo, from, sha: tree, tag: 'proposal/1', check: async () => undefined, keep })).rejects.toBeInstanceOf(ShaNotFoundError);
+    await expect(fetchToTag({ repo, from, sha: 'e'.repeat(40), tag: 'proposal/1', check: async () => undefined, keep })).rejects.toBeInstanceOf(ShaNotFoundError);
+    expect(await tagExists(repo, 'proposal/1')).toBe(false);
   });
 });

@@ -18,7 +18,9 @@ export interface FetchToTagOptions {
    * Runs on a daemon-owned copy holding just the commit, BEFORE anything reaches `repo`; a throw
    * (e.g. checkProposal's ProposalRefusedError) leaves `repo` exactly as it was: no tag, no objects.
    */
-  check?: (repo: string, sha: string) => Promise<void>;
+  check?: (repo: string, sha: string) => Promise<unknown>;
+  /** With `check`: a daemon-owned dir kept for `from` between calls (see withFetchedCommit's `keep`). */
+  keep?: string;
 }
 
 /** Fetches exactly `sha` from `from` and pins it as a tag in `repo` in one step; returns the full sha. */
@@ -31,11 +33,16 @@ export async function fetchToTag(o: FetchToTagOptions): Promise<string> {
   // ours: upload-pack then never reads the agent's config or borrows another repo's objects.
   if (o.check) {
     const check = o.check;
-    return withFetchedCommit(o.from, full, async (staging) => {
-      await check(staging, full);
-      await git(o.repo, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', staging, `${full}:refs/tags/${o.tag}`]);
-      return full;
-    });
+    return withFetchedCommit(
+      o.from,
+      full,
+      async (staging) => {
+        await check(staging, full);
+        await git(o.repo, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', staging, `${full}:refs/tags/${o.tag}`]);
+        return full;
+      },
+      o.keep === undefined ? {} : { keep: o.keep },
+    );
   }
   const snap = await snapshotObjects(o.from);
   try {

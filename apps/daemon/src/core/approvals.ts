@@ -16,7 +16,7 @@ import {
   revParse,
   setupProposed,
   tagExists,
-  treeOf,
+  TagExistsError,
   withFetchedCommit,
 } from '@hive/gitops';
 import { ForbiddenError } from '@hive/http-edge';
@@ -76,13 +76,19 @@ export async function requestApplyCommit(ctx: HiveContext, caller: string, name:
   const a = await ctx.locks.run(APPROVAL_ID_LOCK, async () => {
     const id = ctx.store.nextApprovalId();
     const tag = proposalTag(id);
-    // A proposal tag without a row is left from a daemon killed mid-request: that id was never handed out.
-    if (await tagExists(applied, tag)) await git(applied, ['tag', '-d', tag]);
     // The policy runs on a daemon-owned copy first: a refused proposal leaves applied untouched (no tag, no objects).
-    const check = (copy: string, full: string) => checkProposal(copy, full, policy);
-    const fetched = await fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag, check });
-    // The tree is what "undone" is judged by: a re-proposal of a rolled-back config is shown as one.
-    const tree = await treeOf(applied, fetched);
+    // The tree it checked is what "undone" is judged by: a re-proposal of a rolled-back config is shown as one.
+    let tree: string | null = null;
+    const check = async (copy: string, full: string) => {
+      tree = (await checkProposal(copy, full, policy)).tree;
+    };
+    const fetch = () => fetchToTag({ repo: applied, from: ctx.layout.proposed(name), sha, tag, check, keep: ctx.layout.proposalCache(name) });
+    const fetched = await fetch().catch(async (e: unknown) => {
+      // A proposal tag without a row is left from a daemon killed mid-request: that id was never handed out.
+      if (!(e instanceof TagExistsError)) throw e;
+      await git(applied, ['tag', '-d', tag]);
+      return fetch();
+    });
     return ctx.store.insertApproval({ id, agent: name, kind: 'apply', commit_ref: sha, fetched_sha: fetched, tree });
   });
   return queued(ctx, a);

@@ -141,11 +141,14 @@ describe('hostile input: every mutating endpoint refuses the corpus and changes 
   /**
    * The state dir's files plus every DB row. Left out, because they change on their own:
    * SQLite's -wal/-shm (snapshotTree skips them; the rows below stand in for what they hold)
-   * and each agent's harness.log (the harness appends its own output whenever it likes).
+   * each agent's harness.log (the harness appends its own output whenever it likes), and the
+   * daemon's proposal cache (cache/proposals/<n>: copies of objects the agent's own repo already
+   * holds, refreshed by any request that names a full sha, refused or not; it is no state — removing
+   * it costs the next request a full copy).
    */
   async function snapshot() {
     const files = await snapshotTree(root);
-    for (const k of Object.keys(files)) if (/^state\/[^/]+\/harness\.log$/.test(k)) delete files[k];
+    for (const k of Object.keys(files)) if (/^state\/[^/]+\/harness\.log$/.test(k) || k.startsWith('cache/')) delete files[k];
     const db = d.hive.ctx.store.db;
     const rows = Object.fromEntries(
       ['agents', 'approvals', 'questions', 'messages', 'events', 'inbox'].map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]),
