@@ -20,9 +20,20 @@ export function spawningIn(ctx: HiveContext): Set<string> {
   return s;
 }
 
-/** The agents the meta flake should hold: every recorded agent, every one mid-spawn, plus `extra`. */
+/**
+ * Agents mid-spawn whose applied repo is set up (main exists): from then on another spawn's meta
+ * sync keeps them in the meta flake. Before that there is nothing to lock them to.
+ */
+const appliedMidSpawn = new WeakMap<HiveContext, Set<string>>();
+export function appliedInSpawn(ctx: HiveContext): Set<string> {
+  let s = appliedMidSpawn.get(ctx);
+  if (!s) appliedMidSpawn.set(ctx, (s = new Set()));
+  return s;
+}
+
+/** The agents the meta flake should hold: every recorded agent, every one mid-spawn with its applied repo, plus `extra`. */
 function metaAgents(ctx: HiveContext, extra?: string) {
-  const names = [...new Set([...ctx.store.listAgents().map((a) => a.name), ...spawningIn(ctx)])];
+  const names = [...new Set([...ctx.store.listAgents().map((a) => a.name), ...appliedInSpawn(ctx)])];
   return agentsForMeta(names, extra, { managerName: ctx.config.managerName, ports: ctx.ports });
 }
 
@@ -146,6 +157,7 @@ export function destroy(ctx: HiveContext, name: string, o: { purge?: boolean } =
       insideRoot(ctx.layout.root, 'agents', name),
       insideRoot(ctx.layout.root, 'applied', name),
       insideRoot(ctx.layout.root, 'state', name),
+      insideRoot(ctx.layout.root, 'cache', 'proposals', name),
     ];
     const known = !!ctx.store.getAgent(name) || (await ctx.runtime.list()).includes(name);
     if (!known && !(o.purge && dirs.some((d) => existsSync(d)))) throw new AgentNotFoundError(name);

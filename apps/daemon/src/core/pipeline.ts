@@ -11,11 +11,12 @@ import {
   stampApproved,
   updateRef,
 } from '@hive/gitops';
-import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy } from '@hive/metaflake';
+import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy, stageDeploy, type StagedDeploy } from '@hive/metaflake';
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { settingsOf } from './lifecycle.js';
 import { checkHealth, recordHealth } from './health.js';
 
+import type { PipelineStep } from './pipeline-steps.js';
 export { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
 
 /** What one run deploys: `proposal/<id>` in the agent's applied repo must name `sha`. */
@@ -43,48 +44,76 @@ export type DeployOutcome =
  */
 export async function deploy(ctx: HiveContext, t: DeployTarget): Promise<DeployOutcome> {
   const applied = ctx.layout.applied(t.agent);
-  const step = ctx.fault;
+  // Each step's wall time goes to the log with the outcome (and to the bench, which reads it there).
+  const began = performance.now();
+  let last = began;
+  const stepMs: Partial<Record<PipelineStep, number>> = {};
+  const step = (s: PipelineStep) => {
+    const now = performance.now();
+    stepMs[s] = Math.round(now - last);
+    last = now;
+    ctx.fault(s);
+  };
   ctx.store.setAgentStatus(t.agent, 'building');
   // What main was when this run began: the deploy moves it only from here (compare-and-swap).
   const mainWas = await revParse(applied, 'refs/heads/main');
-  await stampApproved(applied, t.id);
+  await stampApproved(applied, t.id, t.sha);
   step('stamp');
   await readTreeReset(applied, `refs/tags/${proposalTag(t.id)}`);
   step('read-tree');
-  // The working tree now is what gets deployed and nothing rewrites it before the deploy ends: read the
-  // model now, beside the meta lock, instead of after the build (null when unreadable: keep the last known).
-  const settings = settingsOf(ctx, t.agent);
-  const healthMs = ((await settings)?.healthTimeout ?? ctx.config.healthTimeout) * 1000;
+  // The working tree now is what gets deployed and nothing rewrites it before the deploy ends. The
+  // process runtime's build reads only this tree, not the meta flake: it runs beside nix's lock below,
+  // and its settings are the ones recorded; other runtimes read them beside the lock (null when
+  // unreadable: keep the last known model).
+  const agent = runtimeAgent(ctx, t.agent);
+  const checked = ctx.runtime.checkTree?.(agent);
+  checked?.catch(() => undefined); // awaited after prepare, which may fail first
+  const settings = checked ? checked.catch(() => null) : settingsOf(ctx, t.agent);
   // The meta lock is held from prepare to finalize/fail: flake.lock is uncommitted in between.
   const outcome = await ctx.locks.run(META_LOCK, async (): Promise<DeployOutcome> => {
     // A prepare or build error is the outcome; the observer runs outside, so nothing it does counts as one.
-    let error = await errorOf(() => prepareDeploy(ctx.meta, { name: t.agent, sha: t.sha }));
+    let staged: Promise<StagedDeploy> | undefined;
+    let error = await errorOf(async () => {
+      const prepared = await prepareDeploy(ctx.meta, { name: t.agent, sha: t.sha });
+      // flake.lock is final: its meta commit is written beside the switch and the health gate (main
+      // moves only after both); a failure below waits for it, then drops it.
+      const writing = stageDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha, prepared });
+      writing.catch(() => undefined);
+      staged = writing;
+    });
+    const settled = () => staged?.then(() => undefined, () => undefined);
     if (error === null) {
       step('prepare');
-      error = await errorOf(() => ctx.runtime.update(runtimeAgent(ctx, t.agent)));
+      error = await errorOf(async () => ctx.runtime.update(agent, checked ? { checked: await checked } : {}));
     }
     if (error !== null) {
+      await settled();
       await failLocked(ctx, t, error);
       step('fail');
       return { ok: false, terminalTag: failedTag(t.id), error };
     }
     step('build');
+    const healthMs = ((await settings)?.healthTimeout ?? ctx.config.healthTimeout) * 1000;
     if (healthMs > 0) {
       const health = await checkHealth(ctx, t.agent, { timeoutMs: healthMs });
       recordHealth(ctx, t.agent, health, t.id);
-      if (!health.ok) return revertLocked(ctx, t, health.failed ?? 'unknown');
+      if (!health.ok) {
+        await settled();
+        return revertLocked(ctx, t, health.failed ?? 'unknown');
+      }
       step('health');
     }
     // The commit point: deployed/<id> and main's compare-and-swap land in one ref transaction.
-    await plantDeployedOnMain(applied, t.id, mainWas);
+    await plantDeployedOnMain(applied, t.id, mainWas, t.sha);
     step('deployed');
-    await readTreeReset(applied, 'refs/heads/main');
+    // main is now the commit read-tree checked out above: the working tree already is main's.
     step('main');
-    await finalizeDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha });
+    await finalizeDeploy(ctx.meta, { name: t.agent, id: t.id, sha: t.sha, staged: await staged! });
     step('finalize');
     return { ok: true, terminalTag: deployedTag(t.id) };
   });
   const status = (await ctx.runtime.status(t.agent)) === 'running' ? 'running' : 'crashed';
+  ctx.log.info({ agent: t.agent, approval: t.id, outcome: outcome.terminalTag, ms: Math.round(performance.now() - began), steps: stepMs }, 'deploy steps');
   if (outcome.ok) {
     if (t.tree) ctx.store.clearUndone(t.tree);
     ctx.store.upsertAgent(t.agent, { status, deployed_tag: outcome.terminalTag, model: (await settings)?.model ?? null });

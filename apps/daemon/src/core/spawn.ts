@@ -5,7 +5,7 @@ import { agentWebPort, describePortHolder, findPortConflicts, findPortHolder, Po
 import { AgentExistsError } from '../errors.js';
 import { runtimeAgent, type HiveContext } from './context.js';
 import { assertThawed } from './freeze.js';
-import { modelOf, preflight, spawningIn, syncMeta } from './lifecycle.js';
+import { appliedInSpawn, modelOf, preflight, spawningIn, syncMeta } from './lifecycle.js';
 
 // spawn = validate → port preflight → setupProposed → setupApplied → sync meta → create → start,
 // and the undo of a spawn that failed. The agent set and the port preflight live in lifecycle.ts.
@@ -44,6 +44,7 @@ export async function spawnLocked(
     await setupProposed({ dir: proposed, name });
     // The first commit is checked like every later proposal, with the operator's relaxations for this agent.
     await setupApplied({ dir: ctx.layout.applied(name), proposedDir: proposed, sha: o.sha, policy: readAgentPolicy(ctx.layout.root, name) });
+    appliedInSpawn(ctx).add(name);
     const agent = runtimeAgent(ctx, name);
     made.meta = true;
     await syncMeta(ctx, name);
@@ -56,10 +57,12 @@ export async function spawnLocked(
     // Read now: the holder may let go of the port while the spawn is taken back.
     const failure = explainStartFailure(port, name, e);
     spawningIn(ctx).delete(name);
+    appliedInSpawn(ctx).delete(name);
     await undoSpawn(ctx, name, made);
     throw failure;
   }
   spawningIn(ctx).delete(name);
+  appliedInSpawn(ctx).delete(name);
   ctx.store.setAgentStatus(name, 'running');
   ctx.bus.emit('Spawned', name, { agent: name, port });
   // A crashed or stopped twin on the same port does not block a spawn, but it is surfaced.
