@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,31 @@ describe('daemon HTTP API', () => {
     const r = await call(d, 'GET', '/api/state');
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ agents: [{ name: 'hm1nd', port: 18000, status: 'running' }], approvals: [], port_conflicts: [], questions: [] });
+  });
+
+  it('keeps the state until the database or the usage book changes, then builds it again', async () => {
+    const hive = d.hive;
+    const first = hive.state();
+    expect(hive.state()).toBe(first);
+    expect(hive.stateJson()).toBe(hive.stateJson());
+    // A write by the daemon (a question), a write by another connection to the same file, an activity report.
+    const q = hive.ctx.store.insertQuestion('hm1nd', 'cached?');
+    const afterWrite = hive.state();
+    expect(afterWrite).not.toBe(first);
+    expect(afterWrite.questions.map((x) => x.id)).toContain(q.id);
+    hive.ctx.store.answerQuestion(q.id, 'yes');
+    const model = hive.state().agents.find((a) => a.name === 'hm1nd')!.config_model;
+    const other = new Database(hive.ctx.layout.dbFile);
+    const setModel = (m: string | null) => other.prepare('UPDATE agents SET model = ? WHERE name = ?').run(m, 'hm1nd');
+    setModel('elsewhere');
+    expect(hive.state().agents.find((a) => a.name === 'hm1nd')!.config_model).toBe('elsewhere');
+    setModel(model);
+    other.close();
+    const beforeActivity = hive.state();
+    hive.usage.setActivity('hm1nd', { activity: 'working' });
+    expect(hive.state()).not.toBe(beforeActivity);
+    expect(hive.state().agents.find((a) => a.name === 'hm1nd')!.activity).toBe('working');
+    hive.usage.setActivity('hm1nd', { activity: 'idle' });
   });
 
   it('refuses a cross-origin mutation with 403 and changes nothing', async () => {

@@ -146,6 +146,15 @@ export class Store {
     this.db.close();
   }
 
+  /**
+   * Changes to the database since it was opened, this connection's and any other's: equal
+   * numbers mean equal contents (what `GET /api/state` caches its answer by).
+   */
+  changeCount(): string {
+    const n = (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    return `${n}.${this.db.pragma('data_version', { simple: true }) as number}`;
+  }
+
   // ── agents ──
   listAgents(): AgentRow[] {
     return this.db.prepare('SELECT name, status, model, deployed_tag, created_at FROM agents ORDER BY name').all() as AgentRow[];

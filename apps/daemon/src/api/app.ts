@@ -174,7 +174,7 @@ export function createApi(hive: Hive, log: Logger, o: { agentPageDir?: string } 
     if (!q.success) throw new BadRequestError(`bad query: ${q.error.issues[0]!.message}`);
     return c.json({ audit: hive.ctx.store.listAudit(q.data) });
   });
-  op.get('/state', (c) => c.json(hive.state()));
+  op.get('/state', (c) => c.body(hive.stateJson(), 200, { 'content-type': 'application/json' }));
   op.post('/agents', async (c) => {
     const { name } = await jsonBody(c, SpawnBody);
     await hive.spawn(name);

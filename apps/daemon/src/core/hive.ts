@@ -204,8 +204,31 @@ export class Hive {
     return { ok: true as const, id: m.id };
   }
 
-  /** `GET /api/state`: read from SQLite only, so it stays fast with hundreds of agents. */
+  /**
+   * `GET /api/state`: read from SQLite and the usage book only, so it is the same until either
+   * changes: kept, with its JSON, until then (a dashboard polling 500 agents costs one build per change).
+   */
   state(): HiveState {
+    return this.cachedState().state;
+  }
+
+  /** state() as the JSON body the route sends. */
+  stateJson(): string {
+    const c = this.cachedState();
+    c.json ??= JSON.stringify(c.state);
+    return c.json;
+  }
+
+  #state: { key: string; state: HiveState; json?: string } | null = null;
+
+  private cachedState() {
+    // The UTC day is in the key: usage's `today` turns over at midnight with no write.
+    const key = `${this.ctx.store.changeCount()}:${this.usage.generation}:${new Date().toISOString().slice(0, 10)}:${this.url}`;
+    if (this.#state?.key !== key) this.#state = { key, state: this.buildState() };
+    return this.#state;
+  }
+
+  private buildState(): HiveState {
     const { store, ports, config } = this.ctx;
     const rows = store.listAgents();
     const usageOf = this.usage.usage();

@@ -14,6 +14,8 @@ const todayUtc = (): string => new Date().toISOString().slice(0, 10);
 export class AgentUsageBook {
   private activity = new Map<string, HarnessActivity>();
   private models = new Map<string, string>();
+  /** Bumped on every change to what this book holds in memory (the state cache's key has it). */
+  generation = 0;
 
   constructor(private ctx: HiveContext) {}
 
@@ -29,6 +31,7 @@ export class AgentUsageBook {
       model_usage: r.model_usage,
     });
     if (r.model) this.models.set(agent, r.model);
+    this.generation += 1;
     this.ctx.bus.emit('TurnRecorded', agent, { agent, turn: r.turn, ok: r.ok, cost_usd: r.cost_usd });
     if (r.budget_exceeded) this.ctx.bus.emit('BudgetExceeded', agent, { agent, error: r.error ?? 'daily budget reached' });
   }
@@ -38,6 +41,7 @@ export class AgentUsageBook {
     if (this.activity.get(agent) === activity && sameModel) return;
     this.activity.set(agent, activity);
     if (model) this.models.set(agent, model);
+    this.generation += 1;
     this.ctx.bus.emit('AgentActivity', agent, { agent, activity, ...(model ? { model } : {}) });
   }
 
