@@ -35,11 +35,14 @@ export async function rawState(dir, portOptions, dashboardPort) {
   const meta = { metaDir: layout.metaDir, appliedRoot: layout.appliedRoot, hyperhiveUrl: url, dashboardPort };
   const agents = metaflake.agentsForMeta([portOptions.managerName, AGENT], undefined, { managerName: portOptions.managerName, ports: portOptions });
   await metaflake.syncAgents({ ...meta, agents });
-  return { layout, meta };
+  return { layout, meta, root: dir };
 }
 
-/** The daemon's runApplyCommit, step by step, straight on the libraries: where the library time goes. */
-export async function libraryPipeline({ layout, meta }, sha, id, { reread = true, build = true } = {}) {
+/**
+ * The daemon's request_apply_commit + deploy, step by step, straight on the libraries (the same
+ * calls, in order, without HTTP, SQLite, the harness or the parallelism): where the library time goes.
+ */
+export async function libraryPipeline({ layout, meta, root }, sha, id, { build = true } = {}) {
   const applied = layout.applied(AGENT);
   const steps = {};
   const step = async (k, fn) => {
@@ -48,19 +51,19 @@ export async function libraryPipeline({ layout, meta }, sha, id, { reread = true
     return t.value;
   };
   const t0 = now();
-  await step('fetch', () => gitops.fetchToTag({ repo: applied, from: layout.proposed(AGENT), sha, tag: gitops.proposalTag(id) }));
-  await step('stamp', () => gitops.stampApproved(applied, id));
+  const check = (copy, full) => gitops.checkProposal(copy, full, {});
+  const keep = path.join(root, 'cache', 'proposals', AGENT);
+  await step('fetch', () => gitops.fetchToTag({ repo: applied, from: layout.proposed(AGENT), sha, tag: gitops.proposalTag(id), check, keep }));
+  const mainWas = await gitops.revParse(applied, 'refs/heads/main');
+  await step('stamp', () => gitops.stampApproved(applied, id, sha));
   await step('read-tree', () => gitops.readTreeReset(applied, `refs/tags/${gitops.proposalTag(id)}`));
-  await step('prepare', () => metaflake.prepareDeploy(meta, { name: AGENT, sha }));
+  const prepared = await step('prepare', () => metaflake.prepareDeploy(meta, { name: AGENT, sha }));
   // The build's nix runs inside a bwrap build sandbox, which does not see the trace's PATH shims.
   if (build) await step('build', () => containers.checkBuild(applied));
-  await step('deployed-tag', () => gitops.plantDeployed(applied, id));
-  await step('main-ff', async () => gitops.updateRef(applied, 'refs/heads/main', sha, await gitops.revParse(applied, 'refs/heads/main')));
-  await step('finalize', () => metaflake.finalizeDeploy(meta, { name: AGENT, id, sha }));
-  const total = now() - t0;
-  // After a deploy the daemon reads agent.nix's settings once more for the model it records.
-  if (reread) await step('settings-reread', () => containers.readHiveSettings(applied));
-  return { total, steps };
+  const staged = await step('stage', () => metaflake.stageDeploy(meta, { name: AGENT, id, sha, prepared }));
+  await step('deployed-tag', () => gitops.plantDeployedOnMain(applied, id, mainWas, sha));
+  await step('finalize', () => metaflake.finalizeDeploy(meta, { name: AGENT, id, sha, staged }));
+  return { total: now() - t0, steps };
 }
 
 async function rawPipeline({ layout }, sha, id) {
@@ -190,7 +193,8 @@ async function fanOut(url, token, { clients = 50, reps = 7 } = {}) {
 /** A `hive up` for item 3 with coder spawned: `real` runs what users run (the real harness, bwrap when present). */
 async function pipelineDaemon(root, { managerPort, agentPortBase, real }) {
   const stateDir = path.join(root, real ? 'state-real' : 'state');
-  const env = { HIVE_MANAGER_PORT: String(managerPort), HIVE_AGENT_PORT_BASE: String(agentPortBase) };
+  // info: the daemon logs each deploy's step times ('deploy steps'), which the report breaks the time down by.
+  const env = { HIVE_MANAGER_PORT: String(managerPort), HIVE_AGENT_PORT_BASE: String(agentPortBase), HIVE_LOG_LEVEL: 'info', HIVE_LOG_FORMAT: 'json' };
   // Unset HIVE_HARNESS_CMD and sandbox auto are `hive up`'s defaults: this repo's harness, under bwrap when installed.
   if (real) Object.assign(env, { HIVE_SANDBOX: 'auto' });
   else Object.assign(env, { HIVE_HARNESS_CMD: JSON.stringify([process.execPath, testing.miniHarnessPath]), HIVE_SANDBOX: 'none' });
@@ -214,7 +218,21 @@ async function daemonRound({ d, token, proposed }, tag) {
   if (a.body.approval.status !== 'deployed') throw new Error(`daemon approval ${q.body.approval_id} ended ${a.body.approval.status}: ${a.body.approval.note}`);
   const st = (await request(`${d.url}/api/state`)).body.agents.find((x) => x.name === AGENT);
   if (st.status !== 'running') throw new Error(`after approve ${AGENT} is ${st.status}, not running`);
-  return { total, request: requestMs, approve: a.ms };
+  return { total, request: requestMs, approve: a.ms, steps: deploySteps(d.output(), q.body.approval_id) };
+}
+
+/** The daemon's own 'deploy steps' log line for approval `id`: { ms, steps: { stamp, 'read-tree', … } }, or null. */
+function deploySteps(output, id) {
+  for (const line of output.split('\n').reverse()) {
+    if (!line.includes('"deploy steps"')) continue;
+    try {
+      const j = JSON.parse(line.slice(line.indexOf('{')));
+      if (j.approval === id) return { ms: j.ms, steps: j.steps };
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return null;
 }
 
 /** root: a scratch dir; blocks: two { managerPort, agentPortBase } port blocks (real daemon, mini daemon). */
@@ -267,7 +285,7 @@ export async function benchPipeline(root, { reps = 5, blocks }) {
     const claudeVersion = claudeStarts.length ? median(claudeStarts) : null;
     // Untimed: which processes each side starts (a PATH shim logs them).
     const libSha = await propose(raw.layout.proposed(AGENT), 'lt');
-    const traceLib = await traceProcesses(path.join(root, 'trace-lib'), () => libraryPipeline(raw, libSha, ++rawId, { reread: false, build: false }));
+    const traceLib = await traceProcesses(path.join(root, 'trace-lib'), () => libraryPipeline(raw, libSha, ++rawId, { build: false }));
     const rawSha = await propose(raw.layout.proposed(AGENT), 'rt');
     const traceRaw = await traceProcesses(path.join(root, 'trace-raw'), () => rawPipeline(raw, rawSha, ++rawId));
     const topLevel = (calls, parent) => calls.filter((c) => c.parent === parent);
