@@ -146,21 +146,29 @@ export class Store {
     this.db.close();
   }
 
+  // Each statement is compiled once and kept: GET /api/state alone runs eight of them.
+  private statements = new Map<string, Database.Statement>();
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
+
   /**
    * Changes to the database since it was opened, this connection's and any other's: equal
    * numbers mean equal contents (what `GET /api/state` caches its answer by).
    */
   changeCount(): string {
-    const n = (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const n = (this.sql('SELECT total_changes() AS n').get() as { n: number }).n;
     return `${n}.${this.db.pragma('data_version', { simple: true }) as number}`;
   }
 
   // ── agents ──
   listAgents(): AgentRow[] {
-    return this.db.prepare('SELECT name, status, model, deployed_tag, created_at FROM agents ORDER BY name').all() as AgentRow[];
+    return this.sql('SELECT name, status, model, deployed_tag, created_at FROM agents ORDER BY name').all() as AgentRow[];
   }
   getAgent(name: string): AgentRow | undefined {
-    return this.db.prepare('SELECT name, status, model, deployed_tag, created_at FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
+    return this.sql('SELECT name, status, model, deployed_tag, created_at FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
   }
   upsertAgent(name: string, fields: Partial<Omit<AgentRow, 'name' | 'created_at'>>): void {
     const t = now();
@@ -174,16 +182,16 @@ export class Store {
       .run({ name, status: fields.status ?? 'stopped', model: fields.model ?? null, deployed_tag: fields.deployed_tag ?? null, t });
   }
   setAgentStatus(name: string, status: AgentStatus): void {
-    this.db.prepare('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?').run(status, now(), name);
+    this.sql('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?').run(status, now(), name);
   }
   deleteAgent(name: string): void {
-    this.db.prepare('DELETE FROM agents WHERE name = ?').run(name);
-    this.db.prepare('DELETE FROM health WHERE agent = ?').run(name);
+    this.sql('DELETE FROM agents WHERE name = ?').run(name);
+    this.sql('DELETE FROM health WHERE agent = ?').run(name);
   }
 
   // ── approvals ──
   nextApprovalId(): number {
-    const r = this.db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM approvals').get() as { id: number };
+    const r = this.sql('SELECT coalesce(max(id), 0) + 1 AS id FROM approvals').get() as { id: number };
     return r.id;
   }
   insertApproval(a: { id: number; agent: string; kind: ApprovalKind; commit_ref: string; fetched_sha: string | null; tree?: string | null }): Approval {
@@ -195,23 +203,23 @@ export class Store {
     return this.getApproval(a.id)!;
   }
   getApproval(id: number): Approval | undefined {
-    const r = this.db.prepare(`${APPROVALS} WHERE a.id = ?`).get(id) as ApprovalRow | undefined;
+    const r = this.sql(`${APPROVALS} WHERE a.id = ?`).get(id) as ApprovalRow | undefined;
     return r && toApproval(r);
   }
   listApprovals(o: { limit?: number; agent?: string } = {}): Approval[] {
     const rows = (
       o.agent
-        ? this.db.prepare(`${APPROVALS} WHERE a.agent = ? ORDER BY a.id DESC LIMIT ?`).all(o.agent, o.limit ?? 200)
-        : this.db.prepare(`${APPROVALS} ORDER BY a.id DESC LIMIT ?`).all(o.limit ?? 200)
+        ? this.sql(`${APPROVALS} WHERE a.agent = ? ORDER BY a.id DESC LIMIT ?`).all(o.agent, o.limit ?? 200)
+        : this.sql(`${APPROVALS} ORDER BY a.id DESC LIMIT ?`).all(o.limit ?? 200)
     ) as ApprovalRow[];
     return rows.map(toApproval);
   }
   /** Approvals the tags may have moved past (pending or building), oldest first. */
   unresolvedApprovals(): Approval[] {
-    return (this.db.prepare(`${APPROVALS} WHERE a.status IN ('pending','building') ORDER BY a.id`).all() as ApprovalRow[]).map(toApproval);
+    return (this.sql(`${APPROVALS} WHERE a.status IN ('pending','building') ORDER BY a.id`).all() as ApprovalRow[]).map(toApproval);
   }
   setApprovalTree(id: number, tree: string): void {
-    this.db.prepare('UPDATE approvals SET tree = ? WHERE id = ?').run(tree, id);
+    this.sql('UPDATE approvals SET tree = ? WHERE id = ?').run(tree, id);
   }
 
   // ── undone trees, health, flags ──
@@ -226,7 +234,7 @@ export class Store {
   }
   /** A tree deployed again on purpose (approved or rolled back to) is no longer marked. */
   clearUndone(tree: string): void {
-    this.db.prepare('DELETE FROM undone WHERE tree = ?').run(tree);
+    this.sql('DELETE FROM undone WHERE tree = ?').run(tree);
   }
   setHealth(agent: string, h: { ok: boolean; approval_id: number | null; checks: unknown[] }): string {
     const at = now();
@@ -237,7 +245,7 @@ export class Store {
   }
   /** Every agent's last health check, by name: one query for the whole of `GET /api/state`. */
   allHealth(): Map<string, AgentHealth> {
-    const rows = this.db.prepare('SELECT agent, ok, at, approval_id, checks FROM health').all() as {
+    const rows = this.sql('SELECT agent, ok, at, approval_id, checks FROM health').all() as {
       agent: string;
       ok: number;
       at: string;
@@ -247,16 +255,16 @@ export class Store {
     return new Map(rows.map((r) => [r.agent, { ok: r.ok === 1, at: r.at, approval_id: r.approval_id, checks: JSON.parse(r.checks) as AgentHealth['checks'] }]));
   }
   getFlag<T>(key: string): T | null {
-    const r = this.db.prepare('SELECT value FROM flags WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = this.sql('SELECT value FROM flags WHERE key = ?').get(key) as { value: string } | undefined;
     return r ? (JSON.parse(r.value) as T) : null;
   }
   setFlag(key: string, value: unknown): void {
-    if (value === null) this.db.prepare('DELETE FROM flags WHERE key = ?').run(key);
-    else this.db.prepare('INSERT OR REPLACE INTO flags (key, value) VALUES (?, ?)').run(key, JSON.stringify(value));
+    if (value === null) this.sql('DELETE FROM flags WHERE key = ?').run(key);
+    else this.sql('INSERT OR REPLACE INTO flags (key, value) VALUES (?, ?)').run(key, JSON.stringify(value));
   }
   /** pending → building, atomically: false when it was not pending (a second approve). */
   claimForBuild(id: number): boolean {
-    return this.db.prepare("UPDATE approvals SET status = 'building' WHERE id = ? AND status = 'pending'").run(id).changes === 1;
+    return this.sql("UPDATE approvals SET status = 'building' WHERE id = ? AND status = 'pending'").run(id).changes === 1;
   }
   resolveApproval(id: number, r: { status: ApprovalStatus; terminal_tag: string | null; note: string | null }): Approval {
     this.db
@@ -269,7 +277,7 @@ export class Store {
   /** `data` is checked by the EventBus before it gets here. */
   insertEvent<T extends EventType>(type: T, agent: string | null, data: EventDataOf<T>): HiveEventOf<T> {
     const ts = now();
-    const info = this.db.prepare('INSERT INTO events (ts, type, agent, data) VALUES (?, ?, ?, ?)').run(ts, type, agent, JSON.stringify(data));
+    const info = this.sql('INSERT INTO events (ts, type, agent, data) VALUES (?, ?, ?, ?)').run(ts, type, agent, JSON.stringify(data));
     return { id: Number(info.lastInsertRowid), ts, type, agent, data };
   }
   /**
@@ -281,8 +289,8 @@ export class Store {
     const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
     const rows = (
       o.agent
-        ? this.db.prepare('SELECT * FROM events WHERE agent = ? AND id > ? ORDER BY id DESC LIMIT ?').all(o.agent, o.afterId ?? 0, limit)
-        : this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?').all(o.afterId ?? 0, limit)
+        ? this.sql('SELECT * FROM events WHERE agent = ? AND id > ? ORDER BY id DESC LIMIT ?').all(o.agent, o.afterId ?? 0, limit)
+        : this.sql('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?').all(o.afterId ?? 0, limit)
     ) as { id: number; ts: string; type: EventType; agent: string | null; data: string }[];
     return rows.map((r) => {
       const plain: HiveEvent = { ...r, data: JSON.parse(r.data) as Record<string, unknown> };
@@ -290,32 +298,32 @@ export class Store {
     });
   }
   lastEventId(): number {
-    return (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+    return (this.sql('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
   }
 
   // ── questions ──
   insertQuestion(agent: string, question: string): Question {
-    const info = this.db.prepare('INSERT INTO questions (agent, question, created_at) VALUES (?, ?, ?)').run(agent, question, now());
+    const info = this.sql('INSERT INTO questions (agent, question, created_at) VALUES (?, ?, ?)').run(agent, question, now());
     return this.getQuestion(Number(info.lastInsertRowid))!;
   }
   getQuestion(id: number): Question | undefined {
-    const r = this.db.prepare('SELECT * FROM questions WHERE id = ?').get(id) as QuestionRow | undefined;
+    const r = this.sql('SELECT * FROM questions WHERE id = ?').get(id) as QuestionRow | undefined;
     return r && toQuestion(r);
   }
   /** Open questions first, then the newest answered ones. */
   listQuestions(limit = 100): Question[] {
-    const rows = this.db.prepare('SELECT * FROM questions ORDER BY answer IS NOT NULL, id DESC LIMIT ?').all(limit) as QuestionRow[];
+    const rows = this.sql('SELECT * FROM questions ORDER BY answer IS NOT NULL, id DESC LIMIT ?').all(limit) as QuestionRow[];
     return rows.map(toQuestion);
   }
   /** Records an answer once: false when already answered. */
   answerQuestion(id: number, answer: string): boolean {
-    return this.db.prepare('UPDATE questions SET answer = ?, answered_at = ? WHERE id = ? AND answer IS NULL').run(answer, now(), id).changes === 1;
+    return this.sql('UPDATE questions SET answer = ?, answered_at = ? WHERE id = ? AND answer IS NULL').run(answer, now(), id).changes === 1;
   }
 
   // ── messages ──
   insertMessage(from: string, to: string, text: string): AgentMessage {
     const created_at = now();
-    const info = this.db.prepare('INSERT INTO messages (from_agent, to_agent, text, created_at) VALUES (?, ?, ?, ?)').run(from, to, text, created_at);
+    const info = this.sql('INSERT INTO messages (from_agent, to_agent, text, created_at) VALUES (?, ?, ?, ?)').run(from, to, text, created_at);
     return { id: Number(info.lastInsertRowid), from, to, text, created_at };
   }
   listMessages(limit = 100): AgentMessage[] {
@@ -362,20 +370,20 @@ export class Store {
 
   // ── inbox (at-least-once delivery to harnesses) ──
   enqueueInbox(agent: string, item: unknown): number {
-    return Number(this.db.prepare('INSERT INTO inbox (agent, item, created_at) VALUES (?, ?, ?)').run(agent, JSON.stringify(item), now()).lastInsertRowid);
+    return Number(this.sql('INSERT INTO inbox (agent, item, created_at) VALUES (?, ?, ?)').run(agent, JSON.stringify(item), now()).lastInsertRowid);
   }
   pendingInbox(agent: string): { id: number; item: unknown }[] {
-    return (this.db.prepare('SELECT id, item FROM inbox WHERE agent = ? AND delivered_at IS NULL ORDER BY id').all(agent) as { id: number; item: string }[]).map(
+    return (this.sql('SELECT id, item FROM inbox WHERE agent = ? AND delivered_at IS NULL ORDER BY id').all(agent) as { id: number; item: string }[]).map(
       (r) => ({ id: r.id, item: JSON.parse(r.item) }),
     );
   }
   agentsWithPendingInbox(): string[] {
-    return (this.db.prepare('SELECT DISTINCT agent FROM inbox WHERE delivered_at IS NULL').all() as { agent: string }[]).map((r) => r.agent);
+    return (this.sql('SELECT DISTINCT agent FROM inbox WHERE delivered_at IS NULL').all() as { agent: string }[]).map((r) => r.agent);
   }
   markDelivered(id: number): void {
-    this.db.prepare('UPDATE inbox SET delivered_at = ? WHERE id = ?').run(now(), id);
+    this.sql('UPDATE inbox SET delivered_at = ? WHERE id = ?').run(now(), id);
   }
   dropInbox(agent: string): void {
-    this.db.prepare('DELETE FROM inbox WHERE agent = ?').run(agent);
+    this.sql('DELETE FROM inbox WHERE agent = ?').run(agent);
   }
 }
