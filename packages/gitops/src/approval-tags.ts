@@ -1,4 +1,5 @@
 import {
+  GitError,
   InvalidApprovalIdError,
   NotApprovedError,
   RefMovedError,
@@ -7,6 +8,7 @@ import {
 } from './errors.js';
 import { git, runGit } from './git.js';
 import { readRef, revParse } from './repo.js';
+import { updateRefs, type RefOp } from './ref-transaction.js';
 import { readTagMessage, tagBody } from './tags.js';
 
 // Tag names of the approval state machine, in one place.
@@ -47,24 +49,37 @@ function checkId(id: number, allowZero = false): number {
  */
 export async function stampApproved(repo: string, id: number, sha?: string): Promise<string> {
   if (sha !== undefined) {
-    const lines = [`verify refs/tags/${proposalTag(id)} ${sha}`, ...absentTerminals(id, sha), ...stampLines(id, sha)];
-    if ((await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' })).exitCode === 0) return sha;
+    const ops: RefOp[] = [{ op: 'verify', ref: `refs/tags/${proposalTag(id)}`, old: sha }, ...absentTerminals(id, sha), ...stampOps(id, sha)];
+    if (await landed(repo, ops)) return sha;
   }
   const checked = refuseResolved(id, await checkProposal(repo, id));
   if (sha !== undefined && checked.sha !== sha) throw new RefMovedError(`refs/tags/${proposalTag(id)}`, sha, checked.sha);
-  const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: stampLines(id, checked.sha).join('\n') + '\n' });
-  if (r.exitCode !== 0) {
+  if (!(await landed(repo, stampOps(id, checked.sha)))) {
     await refuseIfResolved(repo, id);
     throw new TagExistsError(approvedTag(id), repo);
   }
   return checked.sha;
 }
 
-const stampLines = (id: number, sha: string) => [`create refs/tags/${approvedTag(id)} ${sha}`, `create refs/tags/${buildingTag(id)} ${sha}`];
+const stampOps = (id: number, sha: string): RefOp[] => [
+  { op: 'create', ref: `refs/tags/${approvedTag(id)}`, sha },
+  { op: 'create', ref: `refs/tags/${buildingTag(id)}`, sha },
+];
 
-/** `verify` lines: no terminal tag for `id` exists (an all-zero old value means absent). */
-function absentTerminals(id: number, sha: string): string[] {
-  return TERMINALS.map((k) => `verify refs/tags/${terminalTag(k, id)} ${'0'.repeat(sha.length)}`);
+/** `verify` ops: no terminal tag for `id` exists (an all-zero old value means absent). */
+function absentTerminals(id: number, sha: string, except?: TerminalKind): RefOp[] {
+  return TERMINALS.filter((k) => k !== except).map((k) => ({ op: 'verify', ref: `refs/tags/${terminalTag(k, id)}`, old: '0'.repeat(sha.length) }));
+}
+
+/** One ref transaction; false when a check in it failed (the caller explains why), any other error thrown. */
+async function landed(repo: string, ops: RefOp[]): Promise<boolean> {
+  try {
+    await updateRefs(repo, ops);
+    return true;
+  } catch (e) {
+    if (e instanceof RefMovedError || e instanceof GitError) return false;
+    throw e;
+  }
 }
 
 /** Plants deployed/<id> at the proposal; refused unless approved and not yet resolved. */
@@ -85,9 +100,15 @@ export async function plantDeployedOnMain(repo: string, id: number, mainWas: str
   if (sha !== undefined) {
     // The caller knows the proposal's sha: building/<id> and proposal/<id> are verified in the same
     // transaction that plants, so the happy path is one process; a refusal is explained below.
-    const lines = [`verify refs/tags/${proposalTag(id)} ${sha}`, `verify refs/tags/${buildingTag(id)} ${sha}`, `create refs/tags/${deployedTag(id)} ${sha}`];
-    lines.push(...absentTerminals(id, sha).filter((l) => !l.includes(` refs/tags/${deployedTag(id)} `)), mainLine(sha));
-    if ((await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' })).exitCode === 0) return;
+    const main: RefOp = sha === mainWas ? { op: 'verify', ref: 'refs/heads/main', old: mainWas } : { op: 'update', ref: 'refs/heads/main', sha, old: mainWas };
+    const ops: RefOp[] = [
+      { op: 'verify', ref: `refs/tags/${proposalTag(id)}`, old: sha },
+      { op: 'verify', ref: `refs/tags/${buildingTag(id)}`, old: sha },
+      { op: 'create', ref: `refs/tags/${deployedTag(id)}`, sha },
+      ...absentTerminals(id, sha, 'deployed'),
+      main,
+    ];
+    if (await landed(repo, ops)) return;
   }
   const checked = await checkProposal(repo, id);
   if (!checked.building) throw new NotApprovedError(id);

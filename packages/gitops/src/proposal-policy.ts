@@ -1,7 +1,7 @@
-import { ProposalRefusedError } from './errors.js';
 import { flakeInputNames } from './flake-inputs.js';
 import { runGit } from './git.js';
-import { treeOf } from './deploy-history.js';
+import { catFileBatch } from './cat-file-batch.js';
+import { ProposalRefusedError, RefNotFoundError } from './errors.js';
 
 /** What a proposal may hold. The operator relaxes a rule per agent (`<state>/policy/<name>.json`); the manager never can. */
 export interface ProposalPolicy {
@@ -48,7 +48,10 @@ function refuse(file: string, rule: string, why: string): never {
  */
 export async function checkProposal(repo: string, ref: string, policy: Partial<ProposalPolicy> = {}): Promise<{ tree: string }> {
   const p: ProposalPolicy = { ...DEFAULT_PROPOSAL_POLICY, ...policy };
-  const tree = await treeOf(repo, ref);
+  // The tree's name and flake.nix's bytes in one read; the listing is the second process.
+  const [root, flakeBlob] = await catFileBatch(repo, [`${ref}^{tree}`, `${ref}:flake.nix`]);
+  if (!root || root.missing || root.type !== 'tree') throw new RefNotFoundError(ref, repo);
+  const tree = root.sha;
   const entries = await listTree(repo, tree);
   if (entries.length > p.maxFiles) refuse('(proposal)', 'max-files', `holds ${entries.length} files (the limit is ${p.maxFiles})`);
   let total = 0;
@@ -69,7 +72,7 @@ export async function checkProposal(repo: string, ref: string, policy: Partial<P
     if (total > p.maxTotalBytes) refuse('(proposal)', 'max-total-bytes', `is over ${p.maxTotalBytes} bytes in all (the limit per proposal)`);
   }
   const flake = entries.find((e) => e.path === 'flake.nix');
-  if (flake) await checkFlakeInputs(repo, flake, p.allowedInputs);
+  if (flake && flakeBlob && !flakeBlob.missing) await checkFlakeInputs(flakeBlob.content.toString('utf8'), p.allowedInputs);
   return { tree };
 }
 
@@ -102,8 +105,8 @@ async function checkSymlinkTarget(repo: string, e: Entry): Promise<void> {
   if (escapes) refuse(e.path, 'symlink-target', 'is a symlink that points out of the config (not allowed even where symlinks are)');
 }
 
-async function checkFlakeInputs(repo: string, flake: Entry, allowed: readonly string[]): Promise<void> {
-  const r = await flakeInputNames(await blob(repo, flake.object));
+async function checkFlakeInputs(flakeText: string, allowed: readonly string[]): Promise<void> {
+  const r = await flakeInputNames(flakeText);
   if (!r.ok) refuse('flake.nix', 'flake-inputs', `could not be read for its inputs (${r.error}); it must evaluate to an attribute set`);
   const extra = r.inputs.filter((n) => !allowed.includes(n));
   if (extra.length) {
