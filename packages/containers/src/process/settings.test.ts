@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +131,39 @@ describe('checkBuild', () => {
     const dir = await applied({ 'agent.nix': module('{ }') });
     writeFileSync(path.join(dir, 'scratch.nix'), '{ x = ; }\n');
     await expect(checkBuild(dir)).resolves.toMatchObject({ model: null });
+  });
+
+  it('parses a file once per content: a deploy changing only agent.nix starts one nix; a changed or broken file is parsed again', async () => {
+    // A logging nix-instantiate ahead on PATH (no sandbox: the build then runs the one on PATH).
+    const shim = tempDir('hive-nix-shim-');
+    const log = path.join(shim, 'calls.log');
+    const real = (await execa('sh', ['-c', 'command -v nix-instantiate'])).stdout.trim();
+    writeFileSync(path.join(shim, 'nix-instantiate'), `#!/bin/sh\nprintf 'CALL %s\\n' "$(echo "$*" | tr '\\n' ' ')" >> ${log}\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('CALL ')) : []);
+    const PATH = process.env.PATH;
+    process.env.PATH = `${shim}:${PATH}`;
+    try {
+      const tag = `${Date.now()}-${Math.random()}`; // bytes no earlier test parsed
+      const dir = await applied({ 'agent.nix': module('{ model = "m1"; }'), 'modules/extra.nix': `{ ... }: { } # ${tag}\n` });
+      const none = { sandbox: buildSandbox('none') };
+      expect((await checkBuild(dir, none)).model).toBe('m1');
+      // agent.nix is not in the parse: the settings read imports it.
+      expect(calls().filter((c) => c.includes('--parse'))).toEqual([expect.stringMatching(/--parse \.\/modules\/extra\.nix *$/)]);
+      rmSync(log);
+      writeFileSync(path.join(dir, 'agent.nix'), module('{ model = "m2"; }'));
+      expect((await checkBuild(dir, none)).model).toBe('m2');
+      expect(calls()).toHaveLength(1);
+      expect(calls()[0]).toContain('--eval');
+      rmSync(log);
+      // A syntax error in agent.nix is still a build error, from the settings read.
+      writeFileSync(path.join(dir, 'agent.nix'), '{ config, ... }: { hive.model = ; }\n');
+      expect((await buildError(checkBuild(dir, none))).message).toMatch(/syntax error/);
+      writeFileSync(path.join(dir, 'agent.nix'), module('{ model = "m3"; }'));
+      writeFileSync(path.join(dir, 'modules/extra.nix'), `{ x = ; } # ${tag}\n`);
+      expect((await buildError(checkBuild(dir, none))).stderr).toContain('extra.nix');
+    } finally {
+      process.env.PATH = PATH;
+    }
   });
 
   it('parses .nix files of a plain directory that is not a git repo', async () => {

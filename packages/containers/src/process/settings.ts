@@ -1,4 +1,5 @@
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NixError } from '@hive/core';
 import { git } from '@hive/gitops';
@@ -44,40 +45,86 @@ export async function readHiveSettings(appliedDir: string, o: BuildOptions = {})
   return validateSettings(JSON.parse(stdout) as unknown);
 }
 
-/** The process runtime's build: `nix-instantiate --parse` of every tracked `.nix` file, then the `hive` settings. */
+/**
+ * The process runtime's build: `nix-instantiate --parse` of every tracked `.nix` file, then the
+ * `hive` settings. Two kinds of file are not parsed again: agent.nix, which the settings read
+ * imports (a syntax error there fails it with nix's own message), and a regular file whose exact
+ * bytes parsed before in this process — parsing reads nothing but those bytes. A deploy that
+ * changes only agent.nix thus starts one nix, not two.
+ */
 export async function checkBuild(appliedDir: string, o: BuildOptions = {}): Promise<HiveSettings> {
   const dir = path.resolve(appliedDir);
   if (!existsSync(dir)) throw new BuildError(`error: applied dir ${dir} does not exist`);
   const sandbox = o.sandbox ?? buildSandbox();
   const files = await nixFiles(dir);
+  const toParse = files.filter((f) => !(f.blob && (f.path === 'agent.nix' || parsedBlobs.has(f.blob))));
   // Parse and settings read run side by side; a syntax error is the one reported when both fail.
   const parse =
-    files.length === 0
+    toParse.length === 0
       ? Promise.resolve()
-      : runBuildNix(() => ['--parse', ...files.map((f) => `./${f}`)], { tree: dir, sandbox }).then(() => undefined, asBuildError);
+      : runBuildNix(() => ['--parse', ...toParse.map((f) => `./${f.path}`)], { tree: dir, sandbox }).then(() => undefined, asBuildError);
   const settings = readHiveSettings(dir, { sandbox });
   settings.catch(() => {}); // awaited below, after the parse
   await parse;
-  return settings;
+  const read = await settings;
+  remember(files.map((f) => f.blob));
+  return read;
 }
 
-/** `.nix` files of the working tree: git's tracked list when it is a repo (what a flake would see), else a walk. */
-async function nixFiles(dir: string): Promise<string[]> {
+// sha-256 of regular .nix files that parsed (agent.nix's: its settings read passed), at most MAX_PARSED.
+const MAX_PARSED = 4096;
+const parsedBlobs = new Set<string>();
+function remember(blobs: (string | null)[]): void {
+  for (const b of blobs) {
+    if (!b) continue;
+    if (parsedBlobs.size >= MAX_PARSED) parsedBlobs.clear();
+    parsedBlobs.add(b);
+  }
+}
+
+/** A `.nix` file of the tree, with the hash of its bytes when it is a regular file (symlinks: null, always parsed). */
+interface NixFile {
+  path: string;
+  blob: string | null;
+}
+
+/**
+ * `.nix` files of the working tree: git's tracked list when it is a repo (what a flake would see),
+ * else a walk; each regular file with the sha-256 of its bytes as they are on disk now.
+ */
+async function nixFiles(dir: string): Promise<NixFile[]> {
+  let paths: string[];
   if (existsSync(path.join(dir, '.git'))) {
     const out = await git(dir, ['ls-files', '-z', '--', '*.nix']);
-    // lstat: a tracked symlink is still parsed (inside the sandbox, where it cannot reach the host).
-    return out.split('\0').filter(Boolean).filter((f) => exists(path.join(dir, f)));
+    paths = out.split('\0').filter(Boolean);
+  } else {
+    paths = [];
+    const walk = (rel: string) => {
+      for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory() && e.name !== '.git' && e.name !== 'node_modules') walk(p);
+        else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.nix')) paths.push(p);
+      }
+    };
+    walk('');
+    paths.sort();
   }
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory() && e.name !== '.git' && e.name !== 'node_modules') walk(p);
-      else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.nix')) out.push(p);
-    }
-  };
-  walk('');
-  return out.sort();
+  const files: NixFile[] = [];
+  for (const p of paths) {
+    // lstat: a tracked symlink is still parsed (inside the sandbox, where it cannot reach the host), never hashed.
+    const st = lstatOrNull(path.join(dir, p));
+    if (!st) continue;
+    files.push({ path: p, blob: st.isFile() ? createHash('sha256').update(readFileSync(path.join(dir, p))).digest('hex') : null });
+  }
+  return files;
+}
+
+function lstatOrNull(p: string) {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
 }
 
 function exists(p: string): boolean {
