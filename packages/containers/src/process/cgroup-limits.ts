@@ -95,14 +95,25 @@ export class AgentCgroup {
     return n - this.oomAtStart;
   }
 
-  /** Removes the (empty) groups; a group still holding a process is left for the next start. */
-  remove(): void {
-    for (const dir of this.dirs) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // still in use, or gone
-      }
+  /**
+   * Removes the groups once they are empty: the sandbox's last processes can outlive bwrap by a
+   * moment, so a busy group is tried again every 20 ms for up to `waitMs`; one still in use after
+   * that is left for the next start.
+   */
+  async remove(waitMs = 2000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    let left = [...this.dirs];
+    for (;;) {
+      left = left.filter((dir) => {
+        try {
+          rmdirSync(dir);
+          return false;
+        } catch (e) {
+          return (e as { code?: string }).code === 'EBUSY';
+        }
+      });
+      if (left.length === 0 || Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 }

@@ -55,6 +55,8 @@ interface Entry {
   child?: HarnessChild;
   /** The cgroup holding hive.limits for the running child, when it sets any. */
   cgroup?: AgentCgroup;
+  /** Its removal after the child exited (stop waits for it, so a stopped agent leaves no group). */
+  cgroupRemoved?: Promise<void>;
   status: ContainerStatus;
   crashTimes: number[];
 }
@@ -423,6 +425,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const child = e.child;
     if (!child) return;
     if (child.running) await child.stop(this.o.stopGraceMs ?? 5000);
+    await e.cgroupRemoved;
     if (e.child === child) e.child = undefined;
     if (e.status !== 'absent') this.save(e);
   }
@@ -434,7 +437,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (e.child === child) {
       e.child = undefined;
       e.cgroup = undefined;
-      group?.remove();
+      e.cgroupRemoved = group?.remove();
     }
     if (child.expected || !wasRunning) return; // stop/update/destroy, or a failed start the caller already hears about
     e.status = 'crashed';
