@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { git, runGit } from './git.js';
 import { readRef, revParse } from './repo.js';
-import { updateRefs, type RefOp } from './ref-transaction.js';
+import { refOpLine, updateRefs, type RefOp } from './ref-transaction.js';
 import { readTagMessage, tagBody } from './tags.js';
 
 // Tag names of the approval state machine, in one place.
@@ -49,7 +49,7 @@ function checkId(id: number, allowZero = false): number {
  */
 export async function stampApproved(repo: string, id: number, sha?: string): Promise<string> {
   if (sha !== undefined) {
-    const ops: RefOp[] = [{ op: 'verify', ref: `refs/tags/${proposalTag(id)}`, old: sha }, ...absentTerminals(id, sha), ...stampOps(id, sha)];
+    const ops: RefOp[] = [{ op: 'verify', ref: `refs/tags/${proposalTag(id)}`, old: sha }, ...terminalOps(id, sha), ...stampOps(id, sha)];
     if (await landed(repo, ops)) return sha;
   }
   const checked = refuseResolved(id, await checkProposal(repo, id));
@@ -66,9 +66,16 @@ const stampOps = (id: number, sha: string): RefOp[] => [
   { op: 'create', ref: `refs/tags/${buildingTag(id)}`, sha },
 ];
 
-/** `verify` ops: no terminal tag for `id` exists (an all-zero old value means absent). */
-function absentTerminals(id: number, sha: string, except?: TerminalKind): RefOp[] {
-  return TERMINALS.filter((k) => k !== except).map((k) => ({ op: 'verify', ref: `refs/tags/${terminalTag(k, id)}`, old: '0'.repeat(sha.length) }));
+/**
+ * The three terminal refs of `id`, in one lock order (sorted by ref) in every call, so racing
+ * resolutions wait on each other rather than both fail: `kind` created at `target`, the others
+ * verified absent (an all-zero old value); without `kind`, all three verified absent.
+ */
+function terminalOps(id: number, target: string, kind?: TerminalKind): RefOp[] {
+  const zero = '0'.repeat(target.length);
+  return [...TERMINALS]
+    .sort((a, b) => terminalTag(a, id).localeCompare(terminalTag(b, id)))
+    .map((k): RefOp => (k === kind ? { op: 'create', ref: `refs/tags/${terminalTag(k, id)}`, sha: target } : { op: 'verify', ref: `refs/tags/${terminalTag(k, id)}`, old: zero }));
 }
 
 /** One ref transaction; false when a check in it failed (the caller explains why), any other error thrown. */
@@ -96,17 +103,15 @@ export async function plantDeployed(repo: string, id: number): Promise<void> {
  * RefMovedError when main is no longer at `mainWas`; the working tree is the caller's to update.
  */
 export async function plantDeployedOnMain(repo: string, id: number, mainWas: string, sha?: string): Promise<void> {
-  const mainLine = (to: string) => (to === mainWas ? `verify refs/heads/main ${mainWas}` : `update refs/heads/main ${to} ${mainWas}`);
+  const main = (to: string): RefOp => (to === mainWas ? { op: 'verify', ref: 'refs/heads/main', old: mainWas } : { op: 'update', ref: 'refs/heads/main', sha: to, old: mainWas });
   if (sha !== undefined) {
     // The caller knows the proposal's sha: building/<id> and proposal/<id> are verified in the same
     // transaction that plants, so the happy path is one process; a refusal is explained below.
-    const main: RefOp = sha === mainWas ? { op: 'verify', ref: 'refs/heads/main', old: mainWas } : { op: 'update', ref: 'refs/heads/main', sha, old: mainWas };
     const ops: RefOp[] = [
       { op: 'verify', ref: `refs/tags/${proposalTag(id)}`, old: sha },
       { op: 'verify', ref: `refs/tags/${buildingTag(id)}`, old: sha },
-      { op: 'create', ref: `refs/tags/${deployedTag(id)}`, sha },
-      ...absentTerminals(id, sha, 'deployed'),
-      main,
+      ...terminalOps(id, sha, 'deployed'),
+      main(sha),
     ];
     if (await landed(repo, ops)) return;
   }
@@ -115,7 +120,7 @@ export async function plantDeployedOnMain(repo: string, id: number, mainWas: str
   const proposal = refuseResolved(id, checked).sha;
   if (sha !== undefined && proposal !== sha) throw new RefMovedError(`refs/tags/${proposalTag(id)}`, sha, proposal);
   try {
-    await plantTerminal(repo, id, 'deployed', proposal, [mainLine(proposal)]);
+    await plantTerminal(repo, id, 'deployed', proposal, [main(proposal)]);
   } catch (e) {
     const now = await readRef(repo, 'refs/heads/main');
     if (now !== mainWas) throw new RefMovedError('refs/heads/main', mainWas, now);
@@ -195,21 +200,14 @@ async function refuseIfResolved(repo: string, id: number): Promise<void> {
 // One ref transaction creates the terminal tag and verifies the other two are absent,
 // so two racing resolutions can never both land (at most one terminal tag per id).
 // The caller has just checked with checkProposal; the transaction re-verifies anyway.
-async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string, also: string[] = []): Promise<void> {
-  const zero = '0'.repeat(target.length);
-  // Same lock order in every call (sorted by ref), so racing calls wait on each other rather than both fail.
-  const lines = [...TERMINALS]
-    .sort((a, b) => terminalTag(a, id).localeCompare(terminalTag(b, id)))
-    .map((k) =>
-      k === kind ? `create refs/tags/${terminalTag(k, id)} ${target}` : `verify refs/tags/${terminalTag(k, id)} ${zero}`,
-    )
-    .concat(also);
-  const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input: lines.join('\n') + '\n' });
+async function plantTerminal(repo: string, id: number, kind: TerminalKind, target: string, also: RefOp[] = []): Promise<void> {
+  const input = [...terminalOps(id, target, kind), ...also].map(refOpLine).join('\n') + '\n';
+  const r = await runGit(repo, ['update-ref', '--stdin'], { allowFailure: true, input });
   if (r.exitCode !== 0) {
     await refuseIfResolved(repo, id);
     // Not resolved after all (e.g. a racing call held a ref lock and then failed): retry once,
     // and let a real failure surface as git's own error.
-    await git(repo, ['update-ref', '--stdin'], { input: lines.join('\n') + '\n' });
+    await git(repo, ['update-ref', '--stdin'], { input });
   }
 }
 

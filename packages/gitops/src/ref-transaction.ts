@@ -14,7 +14,8 @@ export type RefOp =
   | { op: 'delete'; ref: string; old?: string }
   | { op: 'verify'; ref: string; old: string };
 
-function line(o: RefOp): string {
+/** One op as an `update-ref --stdin` line (what updateRefs sends). */
+export function refOpLine(o: RefOp): string {
   const ref = assertFullRef(o.ref);
   switch (o.op) {
     case 'create':
@@ -35,7 +36,7 @@ function line(o: RefOp): string {
  */
 export async function updateRefs(repo: string, ops: readonly RefOp[], o: { message?: string } = {}): Promise<void> {
   if (ops.length === 0) return;
-  const input = ['start', ...ops.map(line), 'prepare', 'commit', ''].join('\n');
+  const input = ['start', ...ops.map(refOpLine), 'prepare', 'commit', ''].join('\n');
   const args = ['update-ref', ...(o.message ? ['-m', o.message] : []), '--stdin'];
   const r = await runGit(repo, args, { input, allowFailure: true });
   if (r.exitCode === 0) return;
