@@ -106,10 +106,9 @@ export async function runGit(repo: string, args: readonly string[], opts: RunOpt
   } catch (e) {
     throw wrapSpawnError(args, e);
   }
-  const result = r;
-  if (result.exitCode !== 0 && /not a git repository/i.test(result.stderr)) throw new NotARepositoryError(repo);
-  if (result.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, result.stderr || result.stdout);
-  return result;
+  if (r.exitCode !== 0 && /not a git repository/i.test(r.stderr)) throw new NotARepositoryError(repo);
+  if (r.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, r.stderr || r.stdout);
+  return r;
 }
 
 const MAX_OUTPUT = 512 * 1024 * 1024;

@@ -51,7 +51,7 @@ async function withKeptCommit<T>(from: string, full: string, fn: (repo: string, 
   };
   let failed = await fetch();
   if (failed !== null) {
-    await assertCommit(path.join(keep, 'snapshot'), full, from);
+    await assertCommit(snapDir, full, from);
     // A commit the snapshot has, yet the fetch failed: an object there is not what its name says
     // (the copy keeps the first file seen under a name). Start the snapshot afresh, once.
     resetKept(snapDir);

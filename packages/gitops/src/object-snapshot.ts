@@ -32,25 +32,28 @@ export async function snapshotObjects(repo: string, o: { into?: string } = {}): 
   const kept = o.into !== undefined;
   const out = o.into ?? mkdtempSync(path.join(os.tmpdir(), 'hive-snapshot-'));
   try {
-    if (kept && readKeptBytes(out) === null) resetKept(out);
+    // Bytes the kept dir took in so far; a dir that is not (yet) a kept snapshot starts empty.
+    let before = 0;
     if (!kept) initBareRepo(out);
-    const budget = { bytes: kept ? readKeptBytes(out)! : 0, files: 0 };
-    const before = budget.bytes;
+    else {
+      const bytes = readKeptBytes(out);
+      if (bytes === null) resetKept(out);
+      else before = bytes;
+    }
+    const budget = { bytes: before, files: 0 };
     try {
       copyObjects(abs, out, budget, kept);
     } catch (e) {
       if (!kept || !(e instanceof UnsafeRepoError) || before === 0) throw e;
       // Over budget with history in the dir: start again from what the repo holds now.
       resetKept(out);
-      budget.bytes = 0;
-      budget.files = 0;
+      before = budget.bytes = budget.files = 0;
       copyObjects(abs, out, budget, kept);
     }
     if (kept && budget.bytes !== before) writeFileSync(path.join(out, KEPT_BYTES), String(budget.bytes));
     return out;
   } catch (e) {
-    if (kept) rmSync(out, { recursive: true, force: true });
-    else disposeSnapshot(out);
+    disposeSnapshot(out);
     throw e;
   }
 }
