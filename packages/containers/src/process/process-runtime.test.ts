@@ -78,6 +78,15 @@ async function setModel(a: RuntimeAgent, hiveExpr: string): Promise<void> {
   await commitFiles(a.appliedDir, { 'agent.nix': agentNix(hiveExpr) }, 'change hive');
 }
 
+/** A runtime with coder created and started; `before` is its first /api/state (a restart changes `boot`). */
+async function runningCoder(o: Partial<ProcessRuntimeOptions> = {}) {
+  const h = hive(o);
+  const a = await makeAgent(h.root, 'coder');
+  await h.rt.create(a);
+  await h.rt.start(a);
+  return { ...h, a, before: await get<{ boot: string }>(a, '/api/state') };
+}
+
 describe('ProcessRuntime', () => {
   it('creates without starting, then starts a harness that gets its identity, port and settings in env', async () => {
     const { root, rt } = hive({ sandbox: 'bwrap' });
@@ -106,11 +115,7 @@ describe('ProcessRuntime', () => {
   });
 
   it('reloads the harness in place on an update that changes only what turns read: the new model shows, same process', async () => {
-    const { root, rt, logs } = hive();
-    const a = await makeAgent(root, 'coder');
-    await rt.create(a);
-    await rt.start(a);
-    const before = await get<{ boot: string }>(a, '/api/state');
+    const { rt, logs, a, before } = await runningCoder();
     await setModel(a, '{ model = "model-two"; env.GREETING = "hi again"; }');
     await rt.update(a);
     const after = await get<{ boot: string; model: string }>(a, '/api/state');
@@ -121,11 +126,7 @@ describe('ProcessRuntime', () => {
   });
 
   it('restarts the harness on an update that changes its limits (its cgroup is set up at start)', async () => {
-    const { root, rt } = hive();
-    const a = await makeAgent(root, 'coder');
-    await rt.create(a);
-    await rt.start(a);
-    const before = await get<{ boot: string }>(a, '/api/state');
+    const { rt, a, before } = await runningCoder();
     await setModel(a, '{ model = "model-two"; limits.tasksMax = 512; }');
     await rt.update(a);
     const after = await get<{ boot: string; model: string }>(a, '/api/state');
@@ -136,11 +137,7 @@ describe('ProcessRuntime', () => {
   it('restarts a harness that does not take reloads', async () => {
     process.env.MINI_HARNESS_NO_RELOAD = '1';
     try {
-      const { root, rt, logs } = hive({ inheritEnv: ['MINI_HARNESS_NO_RELOAD'] });
-      const a = await makeAgent(root, 'coder');
-      await rt.create(a);
-      await rt.start(a);
-      const before = await get<{ boot: string }>(a, '/api/state');
+      const { rt, logs, a, before } = await runningCoder({ inheritEnv: ['MINI_HARNESS_NO_RELOAD'] });
       await setModel(a, '{ model = "model-three"; }');
       await rt.update(a);
       const after = await get<{ boot: string; model: string }>(a, '/api/state');
@@ -153,11 +150,7 @@ describe('ProcessRuntime', () => {
   });
 
   it('fails update with nix\'s error on a broken .nix and leaves the running harness alone', async () => {
-    const { root, rt } = hive();
-    const a = await makeAgent(root, 'coder');
-    await rt.create(a);
-    await rt.start(a);
-    const before = await get<{ boot: string }>(a, '/api/state');
+    const { rt, a, before } = await runningCoder();
     await commitFiles(a.appliedDir, { 'agent.nix': '{ config, ... }: { hive.model = ; }\n' }, 'broken');
     const err = await rt.update(a).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuildError);
@@ -168,11 +161,7 @@ describe('ProcessRuntime', () => {
   });
 
   it('checkTree is the build alone (nothing restarted), and update switches to a checked result without building again', async () => {
-    const { root, rt } = hive();
-    const a = await makeAgent(root, 'coder');
-    await rt.create(a);
-    await rt.start(a);
-    const before = await get<{ boot: string }>(a, '/api/state');
+    const { rt, a, before } = await runningCoder();
     await setModel(a, '{ model = "model-four"; }');
     const checked = await rt.checkTree(a);
     expect(checked.model).toBe('model-four');

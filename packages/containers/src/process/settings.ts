@@ -35,7 +35,7 @@ function asBuildError(e: unknown): never {
 export async function readHiveSettings(appliedDir: string, o: BuildOptions = {}): Promise<HiveSettings> {
   const dir = path.resolve(appliedDir);
   // Named relative to the tree: a note about the proposal, never a host path.
-  if (!exists(path.join(dir, 'agent.nix'))) throw new BuildError('error: agent.nix is missing: every agent config needs an agent.nix');
+  if (!lstatOrNull(path.join(dir, 'agent.nix'))) throw new BuildError('error: agent.nix is missing: every agent config needs an agent.nix');
   const sandbox = o.sandbox ?? buildSandbox();
   // The path travels as --argstr, never spliced into the expression text.
   const { stdout } = await runBuildNix((d) => ['--eval', '--strict', '--json', '--argstr', 'file', `${d}/agent.nix`, '-E', SETTINGS_EXPR], {
@@ -57,7 +57,7 @@ export async function checkBuild(appliedDir: string, o: BuildOptions = {}): Prom
   if (!existsSync(dir)) throw new BuildError(`error: applied dir ${dir} does not exist`);
   const sandbox = o.sandbox ?? buildSandbox();
   const files = await nixFiles(dir);
-  const toParse = files.filter((f) => !(f.blob && (f.path === 'agent.nix' || parsedBlobs.has(f.blob))));
+  const toParse = files.filter((f) => !(f.hash && (f.path === 'agent.nix' || parsed.has(f.hash))));
   // Parse and settings read run side by side; a syntax error is the one reported when both fail.
   const parse =
     toParse.length === 0
@@ -67,25 +67,25 @@ export async function checkBuild(appliedDir: string, o: BuildOptions = {}): Prom
   settings.catch(() => {}); // awaited below, after the parse
   await parse;
   const read = await settings;
-  remember(files.map((f) => f.blob));
+  remember(files.map((f) => f.hash));
   return read;
 }
 
 // sha-256 of regular .nix files that parsed (agent.nix's: its settings read passed), at most MAX_PARSED.
 const MAX_PARSED = 4096;
-const parsedBlobs = new Set<string>();
-function remember(blobs: (string | null)[]): void {
-  for (const b of blobs) {
-    if (!b) continue;
-    if (parsedBlobs.size >= MAX_PARSED) parsedBlobs.clear();
-    parsedBlobs.add(b);
+const parsed = new Set<string>();
+function remember(hashes: (string | null)[]): void {
+  for (const h of hashes) {
+    if (!h) continue;
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.add(h);
   }
 }
 
 /** A `.nix` file of the tree, with the hash of its bytes when it is a regular file (symlinks: null, always parsed). */
 interface NixFile {
   path: string;
-  blob: string | null;
+  hash: string | null;
 }
 
 /**
@@ -114,7 +114,7 @@ async function nixFiles(dir: string): Promise<NixFile[]> {
     // lstat: a tracked symlink is still parsed (inside the sandbox, where it cannot reach the host), never hashed.
     const st = lstatOrNull(path.join(dir, p));
     if (!st) continue;
-    files.push({ path: p, blob: st.isFile() ? createHash('sha256').update(readFileSync(path.join(dir, p))).digest('hex') : null });
+    files.push({ path: p, hash: st.isFile() ? createHash('sha256').update(readFileSync(path.join(dir, p))).digest('hex') : null });
   }
   return files;
 }
@@ -124,14 +124,5 @@ function lstatOrNull(p: string) {
     return lstatSync(p);
   } catch {
     return null;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
   }
 }
