@@ -9,26 +9,33 @@ import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { assertThawed } from './freeze.js';
 import { explainStartFailure } from './spawn.js';
 
-/**
- * Agents between their first meta sync and their DB row. Parallel spawns each re-render the meta
- * flake; without this set, the later sync would drop an agent the earlier one just added.
- */
-const spawning = new WeakMap<HiveContext, Set<string>>();
-export function spawningIn(ctx: HiveContext): Set<string> {
-  let s = spawning.get(ctx);
-  if (!s) spawning.set(ctx, (s = new Set()));
+// Agents mid-spawn, per hive (a HiveContext): two sets, both cleared by endSpawn.
+const claimed = new WeakMap<HiveContext, Set<string>>();
+const applied = new WeakMap<HiveContext, Set<string>>();
+function perHive(sets: WeakMap<HiveContext, Set<string>>, ctx: HiveContext): Set<string> {
+  let s = sets.get(ctx);
+  if (!s) sets.set(ctx, (s = new Set()));
   return s;
 }
 
+/** Agents mid-spawn from their port preflight on, until their DB row: their port counts as taken. */
+export function spawningIn(ctx: HiveContext): Set<string> {
+  return perHive(claimed, ctx);
+}
+
 /**
- * Agents mid-spawn whose applied repo is set up (main exists): from then on another spawn's meta
- * sync keeps them in the meta flake. Before that there is nothing to lock them to.
+ * Agents mid-spawn whose applied repo is set up (main exists), until their DB row. Parallel spawns
+ * each re-render the meta flake: from then on a later sync keeps them instead of dropping an agent
+ * an earlier one just added; before it there is nothing to lock them to.
  */
-const appliedMidSpawn = new WeakMap<HiveContext, Set<string>>();
 export function appliedInSpawn(ctx: HiveContext): Set<string> {
-  let s = appliedMidSpawn.get(ctx);
-  if (!s) appliedMidSpawn.set(ctx, (s = new Set()));
-  return s;
+  return perHive(applied, ctx);
+}
+
+/** A spawn is over (its row is written, or it was taken back): it leaves both sets. */
+export function endSpawn(ctx: HiveContext, name: string): void {
+  spawningIn(ctx).delete(name);
+  appliedInSpawn(ctx).delete(name);
 }
 
 /** The agents the meta flake should hold: every recorded agent, every one mid-spawn with its applied repo, plus `extra`. */

@@ -15,8 +15,8 @@ import { abortDeploy, finalizeDeploy, lockedRev, prepareDeploy, stageDeploy, typ
 import { META_LOCK, runtimeAgent, type HiveContext } from './context.js';
 import { settingsOf } from './lifecycle.js';
 import { checkHealth, recordHealth } from './health.js';
-
 import type { PipelineStep } from './pipeline-steps.js';
+
 export { PIPELINE_STEPS, type PipelineStep, type StepObserver } from './pipeline-steps.js';
 
 /** What one run deploys: `proposal/<id>` in the agent's applied repo must name `sha`. */

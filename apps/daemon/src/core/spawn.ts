@@ -5,7 +5,7 @@ import { agentWebPort, describePortHolder, findPortConflicts, findPortHolder, Po
 import { AgentExistsError } from '../errors.js';
 import { runtimeAgent, type HiveContext } from './context.js';
 import { assertThawed } from './freeze.js';
-import { appliedInSpawn, modelOf, preflight, spawningIn, syncMeta } from './lifecycle.js';
+import { appliedInSpawn, endSpawn, modelOf, preflight, syncMeta } from './lifecycle.js';
 
 // spawn = validate → port preflight → setupProposed → setupApplied → sync meta → create → start,
 // and the undo of a spawn that failed. The agent set and the port preflight live in lifecycle.ts.
@@ -56,13 +56,11 @@ export async function spawnLocked(
   } catch (e) {
     // Read now: the holder may let go of the port while the spawn is taken back.
     const failure = explainStartFailure(port, name, e);
-    spawningIn(ctx).delete(name);
-    appliedInSpawn(ctx).delete(name);
+    endSpawn(ctx, name);
     await undoSpawn(ctx, name, made);
     throw failure;
   }
-  spawningIn(ctx).delete(name);
-  appliedInSpawn(ctx).delete(name);
+  endSpawn(ctx, name);
   ctx.store.setAgentStatus(name, 'running');
   ctx.bus.emit('Spawned', name, { agent: name, port });
   // A crashed or stopped twin on the same port does not block a spawn, but it is surfaced.
