@@ -32,15 +32,15 @@ export interface HealthCheckOptions {
 export async function runHealthChecks(o: HealthCheckOptions): Promise<{ ok: boolean; checks: HealthCheck[] }> {
   const servers = readServers(o.mcpConfig);
   const checks = await Promise.all([
-    check('claude', () => claudeRuns(o), o.memo && inputsKey('claude', o.claudeCommand, o)),
+    check('claude', () => claudeRuns(o), inputsKey('claude', o.claudeCommand, o)),
     ...('error' in servers
       ? [Promise.resolve({ name: 'mcp-config', ok: false, detail: servers.error })]
-      : Object.entries(servers.ok).map(([name, entry]) => check(`mcp ${name}`, () => mcpInitializes(entry, o), o.memo && stdioKey(name, entry, o)))),
+      : Object.entries(servers.ok).map(([name, entry]) => check(`mcp ${name}`, () => mcpInitializes(entry, o), stdioKey(name, entry, o)))),
   ]);
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-async function check(name: string, run: () => Promise<string | undefined>, memo?: { memo: HealthMemo; key: string } | null): Promise<HealthCheck> {
+async function check(name: string, run: () => Promise<string | undefined>, memo: { memo: HealthMemo; key: string } | null): Promise<HealthCheck> {
   const kept = memo?.memo.get(memo.key);
   if (kept) return { name, ok: true, detail: `${kept.detail ? `${kept.detail}; ` : ''}unchanged since the check at ${new Date(kept.at).toISOString()}` };
   try {
@@ -52,7 +52,7 @@ async function check(name: string, run: () => Promise<string | undefined>, memo?
   }
 }
 
-/** A stdio server's memo key; null (always checked) for http/sse. */
+/** A stdio server's memo key; null (always checked) for http/sse, or without a memo. */
 function stdioKey(name: string, entry: Record<string, unknown>, o: HealthCheckOptions) {
   const type = typeof entry.type === 'string' ? entry.type : typeof entry.url === 'string' ? 'http' : 'stdio';
   if (type !== 'stdio' || typeof entry.command !== 'string') return null;
@@ -60,7 +60,7 @@ function stdioKey(name: string, entry: Record<string, unknown>, o: HealthCheckOp
   return inputsKey(`mcp ${name}`, [entry.command, ...args], o, { ...stringEnv(o.env), ...stringEnv(entry.env as NodeJS.ProcessEnv | undefined) });
 }
 
-/** What a check ran, with the identity (inode, size, mtime) of its command and of every arg that names a file. */
+/** What a check ran, with the identity (device, inode, size, mtime, ctime) of its command and of every arg that names a file; null without a memo. */
 function inputsKey(name: string, argv: readonly string[], o: HealthCheckOptions, env: Record<string, string> = stringEnv(o.env)) {
   if (!o.memo) return null;
   const files = argv.map((a, i) => fileIdentity(i === 0 ? resolveCommand(a, env.PATH) : path.resolve(o.cwd, a)));
